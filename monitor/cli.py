@@ -1,0 +1,288 @@
+"""The `yuqing` command line."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import date, datetime
+
+import click
+
+from monitor.clock import BEIJING, fmt_beijing, utcnow
+from monitor.errors import YuqingError
+from monitor.logs import setup_logging
+
+
+class Obj:
+    def __init__(self, config: str | None) -> None:
+        self.config = config
+        self._ctx = None
+
+    @property
+    def ctx(self):  # noqa: ANN201
+        from monitor.context import Context
+
+        if self._ctx is None:
+            self._ctx = Context.load(self.config)
+        return self._ctx
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config",
+    envvar="YUQING_CONFIG",
+    type=click.Path(file_okay=False),
+    help="配置目录（默认：项目的 config/；也可用环境变量 YUQING_CONFIG）。",
+)
+@click.option("-v", "--verbose", is_flag=True, help="输出调试日志。")
+@click.pass_context
+def cli(click_ctx: click.Context, config: str | None, verbose: bool) -> None:
+    """yuqing：政务舆情监测与回应服务。"""
+    setup_logging(verbose)
+    click_ctx.obj = Obj(config)
+
+
+@cli.command("check-config")
+@click.pass_obj
+def check_config(obj: Obj) -> None:
+    """检查配置文件是否有效（与启动时的检查相同）。"""
+    s = obj.ctx.settings
+    click.echo(
+        f"配置有效：{obj.ctx.app.config_dir}（信息源 {len(s.sources.sources)} 个，话题 "
+        f"{len(s.topics.topics)} 个，部门 {len(s.departments.departments)} 个，预警渠道 "
+        f"{len(s.channels.channels)} 个）"
+    )
+    warning = obj.ctx.book.fallback_warning(utcnow())
+    if warning:
+        click.echo("注意：" + warning)
+
+
+@cli.command()
+@click.pass_obj
+def init(obj: Obj) -> None:
+    """创建或升级数据库结构，并同步部门和信息源。"""
+    from monitor.service import prepare
+    from monitor.storage.migrate import upgrade
+
+    upgrade(obj.ctx.db)
+    prepare(obj.ctx)
+    click.echo(f"数据库已就绪：{obj.ctx.db.display_url}")
+
+
+@cli.command()
+@click.pass_obj
+def run(obj: Obj) -> None:
+    """启动服务：定时采集、分析、预警、日报和网页控制台。"""
+    from monitor.service import run_service
+
+    run_service(obj.ctx, click.echo)
+
+
+@cli.command()
+@click.argument("sources", nargs=-1)
+@click.option("--all", "all_", is_flag=True, help="采集全部已启用的信息源。")
+@click.option("--no-analyse", is_flag=True, help="只采集入库，不做评分和事件归并。")
+@click.option("--quiet", is_flag=True, help="只报告有新信息或出错的信息源（供服务调用）。")
+@click.pass_obj
+def crawl(obj: Obj, sources: tuple[str, ...], all_: bool, no_analyse: bool, quiet: bool) -> None:
+    """采集指定信息源（SOURCES 为 sources.yaml 中的 name）。"""
+    from monitor.crawl import crawl_here
+    from monitor.storage.migrate import require_migrated
+
+    ctx = obj.ctx
+    require_migrated(ctx.db)
+    configured = {s.name: s for s in ctx.settings.sources.sources}
+    names = [n for n, s in configured.items() if s.enabled] if all_ else list(sources)
+    if not names:
+        raise click.UsageError("请给出信息源名称，或使用 --all。可用：" + "、".join(configured))
+    unknown = [n for n in names if n not in configured]
+    if unknown:
+        raise YuqingError(f"未知的信息源：{'、'.join(unknown)}。可用：{'、'.join(configured)}")
+    summaries = crawl_here(ctx, names)
+    failed = False
+    log = logging.getLogger("monitor.crawl")
+    for s in summaries:
+        line = f"{s.source}：新入库 {s.stored} 条，重复 {s.duplicates} 条"
+        if not quiet:
+            click.echo(line)
+        elif s.stored:
+            log.info("采集 %s", line)
+        for e in s.errors:
+            failed = True
+            if quiet:
+                log.warning("采集 %s 出错：%s", s.source, e)
+            else:
+                click.echo(f"{s.source}：错误：{e}", err=True)
+    if not no_analyse:
+        _analyse(obj, quiet)
+    if failed:
+        sys.exit(1)
+
+
+def _analyse(obj: Obj, quiet: bool) -> None:
+    from monitor.pipeline.analyse import analyse_pending
+
+    ctx = obj.ctx
+    if quiet:
+        report = analyse_pending(ctx.db, ctx.app, ctx.scorer, ctx.book, utcnow())
+    else:
+        with click.progressbar(length=0, label="分析中") as bar:
+
+            def progress(done: int, total: int) -> None:
+                bar.length = total
+                bar.update(1)
+
+            report = analyse_pending(
+                ctx.db, ctx.app, ctx.scorer, ctx.book, utcnow(), progress=progress
+            )
+    if not quiet:
+        click.echo(
+            f"分析 {report.mentions} 条：新事件 {report.events_opened} 起，等级上升 "
+            f"{report.grades_raised} 起，新预警 {report.alerts} 条"
+        )
+
+
+@cli.command()
+@click.pass_obj
+def analyse(obj: Obj) -> None:
+    """对已入库但尚未分析的信息评分、归并事件、立案并生成预警。"""
+    from monitor.storage.migrate import require_migrated
+
+    require_migrated(obj.ctx.db)
+    _analyse(obj, quiet=False)
+
+
+@cli.command()
+@click.option("--state", help="只列出该状态的事件：open（未办结，默认）、all 或 collected 等。")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
+@click.pass_obj
+def events(obj: Obj, state: str | None, as_json: bool) -> None:
+    """列出舆情事件：最近的回应时限在前，附等级、依据和责任部门。"""
+    from monitor.storage.migrate import require_migrated
+    from monitor.views import BadFilter, departments, event_summary, list_events, to_json
+
+    require_migrated(obj.ctx.db)
+    now = utcnow()
+    state = state or "open"
+    with obj.ctx.db.session() as s:
+        try:
+            _, rows = list_events(s, state=None if state == "all" else state, limit=1000)
+        except BadFilter as e:
+            raise YuqingError(str(e)) from None
+        depts = departments(s)
+        views = [event_summary(e, d, depts, now) for e, d in rows]
+    if as_json:
+        click.echo(json.dumps(to_json(views), ensure_ascii=False, indent=2))
+        return
+    if not views:
+        click.echo("暂无事件。")
+    for v in views:
+        due = v["next_deadline"]
+        when = (
+            f"{due['title']} {fmt_beijing(due['due_at'])}（{due['remaining']}）"
+            if due
+            else "无时限"
+        )
+        dept = v["department"]["name"] if v["department"] else "未分派"
+        click.echo(
+            f"#{v['id']:<4} [{v['grade_label']}（{v['grade']}级）] {v['state_label']}  {v['title']}"
+        )
+        click.echo(f"       {dept} | {when}")
+        click.echo(f"       依据：{v['reasons']}")
+
+
+@cli.command()
+@click.option("--date", "day", required=True, help="日报日期 YYYY-MM-DD（北京时间）。")
+@click.pass_obj
+def digest(obj: Obj, day: str) -> None:
+    """生成指定日期的舆情日报（HTML），输出文件路径。"""
+    from monitor.digest.daily import write_daily
+    from monitor.storage.migrate import require_migrated
+
+    try:
+        d = date.fromisoformat(day)
+    except ValueError:
+        raise click.BadParameter(f"应为 YYYY-MM-DD，实际为 {day!r}", param_hint="--date") from None
+    require_migrated(obj.ctx.db)
+    path = write_daily(obj.ctx.db, obj.ctx.app, d, utcnow())
+    click.echo(str(path))
+
+
+@cli.command()
+@click.argument("clock", required=False)
+@click.option("--from", "start", help='起算时间 "YYYY-MM-DD HH:MM"（北京时间）。')
+@click.option("--list", "list_", is_flag=True, help="列出全部时限。")
+@click.pass_obj
+def due(obj: Obj, clock: str | None, start: str | None, list_: bool) -> None:
+    """计算某个回应时限的截止时间，便于人工核对。"""
+    book = obj.ctx.book
+    if list_ or not clock:
+        for name, spec in book.specs.items():
+            unit = f"{spec.hours:g} 小时" if spec.hours else f"{spec.working_days} 个工作日"
+            click.echo(f"{name:<24} {unit:<10} {spec.title}")
+        return
+    if clock not in book.specs:
+        raise YuqingError(f"没有时限 {clock!r}。可用：{'、'.join(book.specs)}")
+    if not start:
+        raise click.UsageError('请用 --from "YYYY-MM-DD HH:MM" 给出起算时间。')
+    try:
+        begin = datetime.strptime(start, "%Y-%m-%d %H:%M").replace(tzinfo=BEIJING)
+    except ValueError:
+        raise click.BadParameter(
+            f'应为 "YYYY-MM-DD HH:MM"，实际为 {start!r}', param_hint="--from"
+        ) from None
+    result = book.due(clock, begin)
+    click.echo(result.due_at.astimezone(BEIJING).isoformat())
+    click.echo("使用了备用日历（无官方数据）" if result.fallback else "使用官方日历")
+
+
+@cli.command("login-link")
+@click.pass_obj
+def login_link(obj: Obj) -> None:
+    """为本机管理员生成新的控制台登录链接（旧链接作废）。"""
+    from monitor.service import console_login_token
+
+    url = obj.ctx.settings.service.web.public_url.rstrip("/")
+    click.echo(f"{url}/login?token={console_login_token(obj.ctx)}")
+
+
+@cli.group()
+def user() -> None:
+    """管理控制台和接口用户。"""
+
+
+@user.command("add")
+@click.argument("name")
+@click.option(
+    "--role",
+    required=True,
+    help="duty_officer / handler / confidentiality / leader / office / admin",
+)
+@click.option("--display-name", help="显示名称（默认同 NAME）。")
+@click.option("--department", help="所属部门代码（handler 必填）。")
+@click.pass_obj
+def user_add(
+    obj: Obj, name: str, role: str, display_name: str | None, department: str | None
+) -> None:
+    """新建用户并输出其访问令牌（只显示一次）。"""
+    from monitor.storage.migrate import require_migrated
+    from monitor.users import create_user
+
+    require_migrated(obj.ctx.db)
+    with obj.ctx.db.session() as s:
+        _, token = create_user(s, name, display_name or name, role, department, now=utcnow())
+    click.echo(f"用户 {name} 已创建。令牌（只显示这一次，请妥善保管）：{token}")
+
+
+def main() -> None:
+    try:
+        cli(standalone_mode=True)
+    except YuqingError as e:
+        click.echo(f"错误：{e}", err=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,35 @@
+"""Everything a command needs, built once at the edge: config, database, scorer, clocks."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from monitor.config.loader import AppConfig, load_config
+from monitor.deadlines import DeadlineBook
+from monitor.scoring.scorer import Scorer
+from monitor.storage.db import Database
+
+DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config"
+
+
+class Context:
+    def __init__(self, app: AppConfig) -> None:
+        self.app = app
+        self.db = Database(app.database_url)
+
+    @classmethod
+    def load(cls, config_dir: Path | str | None = None) -> Context:
+        return cls(load_config(config_dir or DEFAULT_CONFIG))
+
+    @property
+    def settings(self):  # noqa: ANN201
+        return self.app.settings
+
+    @cached_property
+    def book(self) -> DeadlineBook:
+        return DeadlineBook(self.app.settings)
+
+    @cached_property
+    def scorer(self) -> Scorer:
+        return Scorer(self.app.settings)  # loads the sentiment model: only when needed

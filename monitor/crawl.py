@@ -1,0 +1,106 @@
+"""Run crawls: in this process (CLI `yuqing crawl`) or as a child process (the scheduler).
+
+Scrapy's Twisted reactor can start only once per process, so the long-running service
+never crawls in-process: each scheduled crawl is a `yuqing crawl` child process, which
+also keeps a crashing site or spider from taking the service down.
+"""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass
+
+from monitor.clock import utcnow
+from monitor.context import Context
+from monitor.ingest import Ingest, record_run
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class CrawlSummary:
+    source: str
+    stored: int
+    duplicates: int
+    errors: list[str]
+
+
+def crawl_here(ctx: Context, names: list[str]) -> list[CrawlSummary]:
+    """Crawl the named sources in this process (only once per process) and store the items."""
+    from spiders.run import crawl  # imports Scrapy/Twisted only when crawling
+
+    sink = Ingest(ctx.app, ctx.db)
+    reports = crawl(ctx.app, names, sink)
+    now = utcnow()
+    out = []
+    for name in names:
+        rep = reports.get(name)
+        counts = sink.counts.get(name)
+        errors = list(rep.errors) if rep else ["爬虫未运行"]
+        if counts:
+            errors += counts.rejected
+        record_run(ctx.db, ctx.app, name, errors, now)
+        out.append(
+            CrawlSummary(
+                name, counts.stored if counts else 0, counts.duplicates if counts else 0, errors
+            )
+        )
+    return out
+
+
+_children: set[subprocess.Popen[bytes]] = set()
+_lock = threading.Lock()
+_stopping = threading.Event()
+
+
+def crawl_child(config_dir: str, name: str, timeout: float = 1800) -> int:
+    """Run `yuqing crawl NAME --no-analyse` as a child process; returns its exit code."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "monitor",
+        "--config",
+        config_dir,
+        "crawl",
+        name,
+        "--no-analyse",
+        "--quiet",
+    ]
+    with _lock:
+        # Checked under the lock that stop_children() takes: once shutdown has begun no
+        # new crawl starts, so no child outlives the service.
+        if _stopping.is_set():
+            return -1
+        proc = subprocess.Popen(cmd)
+        _children.add(proc)
+    try:
+        code = proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        log.error("crawl of %s exceeded %ss and was stopped", name, timeout)
+        proc.kill()
+        code = proc.wait()
+    finally:
+        with _lock:
+            _children.discard(proc)
+    if code != 0 and not _stopping.is_set():
+        log.warning("crawl of %s exited with %s", name, code)
+    return code
+
+
+def stop_children(grace: float = 5) -> None:
+    """Stop running crawls at shutdown: terminate, then kill what has not exited."""
+    with _lock:
+        _stopping.set()
+        procs = list(_children)
+    for p in procs:
+        if p.poll() is None:
+            p.terminate()
+    for p in procs:
+        try:
+            p.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()

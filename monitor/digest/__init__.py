@@ -1,0 +1,1 @@
+"""Reports generated, not typed: the daily digest (舆情日报)."""

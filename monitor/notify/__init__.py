@@ -1,0 +1,1 @@
+"""Alerts: the outbox, the dispatcher, and one module per channel."""

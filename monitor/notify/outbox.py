@@ -1,0 +1,89 @@
+"""Write alerts to the outbox, in the caller's transaction, one row per routed channel."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from monitor.clock import fmt_beijing
+from monitor.config.models import Settings
+from monitor.config.types import at_least
+from monitor.scoring.grade import grade_label, one_line
+from monitor.storage.models import Alert, Event
+
+KINDS = {
+    "new_event": "新舆情事件",
+    "grade_up": "事件等级上升",
+    "deadline_breach": "时限已超期",
+}
+
+
+def channels_for(settings: Settings, grade: str, department: str | None) -> list[str]:
+    out: list[str] = []
+    for r in settings.channels.routes:
+        if not at_least(grade, r.min_grade):
+            continue
+        if r.departments and department not in r.departments:
+            continue
+        if r.channel not in out:
+            out.append(r.channel)
+    return out
+
+
+def event_payload(ev: Event, public_url: str) -> dict[str, Any]:
+    return {
+        "event_id": ev.id,
+        "title": ev.title,
+        "grade": ev.grade,
+        "grade_label": grade_label(ev.grade),
+        "reasons": one_line(ev.grade_reasons),
+        "department": ev.department.name if ev.department else "未分派",
+        "owner": ev.owner,
+        "first_source": ev.first_source,
+        "discovered_at": fmt_beijing(ev.discovered_at),
+        "mention_count": ev.mention_count,
+        "deadlines": [
+            {"clock": d.clock, "title": d.title, "due_at": d.due_at.isoformat()}
+            for d in ev.deadlines
+            if not d.superseded and d.met_at is None
+        ],
+        "url": f"{public_url.rstrip('/')}/events/{ev.id}",
+    }
+
+
+def enqueue(
+    session: Session,
+    settings: Settings,
+    kind: str,
+    ev: Event,
+    now: datetime,
+    key: str,
+    extra: dict[str, Any] | None = None,
+) -> list[Alert]:
+    """One alert per channel that the routes select; a key seen before is not queued again."""
+    dept = ev.department.code if ev.department else None
+    payload = event_payload(ev, settings.service.web.public_url) | {
+        "kind": kind,
+        "kind_label": KINDS[kind],
+    }
+    payload |= extra or {}
+    out = []
+    for channel in channels_for(settings, ev.grade, dept):
+        full_key = f"{key}:{channel}"
+        if session.scalar(select(Alert.id).where(Alert.key == full_key)):
+            continue
+        alert = Alert(
+            key=full_key,
+            channel=channel,
+            kind=kind,
+            event_id=ev.id,
+            payload=payload,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        session.add(alert)
+        out.append(alert)
+    return out

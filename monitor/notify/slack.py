@@ -1,0 +1,68 @@
+"""Slack through slack-sdk's chat.postMessage: Block Kit with grade, reasons and deadlines."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from monitor.config.types import Secret
+from monitor.notify.base import SendResult
+from monitor.notify.render import deadline_lines, render_text, slack_escape
+
+# Slack errors that a later attempt can cure; everything else is a configuration problem.
+_RETRYABLE = {
+    "ratelimited",
+    "service_unavailable",
+    "request_timeout",
+    "fatal_error",
+    "internal_error",
+}
+
+
+class SlackChannel:
+    description = "通过 Slack 机器人（chat.postMessage）发送预警"
+
+    def __init__(
+        self, name: str, token: Secret, channel: str, base_url: str, timeout: float = 10
+    ) -> None:
+        self.name = name
+        self.channel = channel
+        self._client = WebClient(token=token.get(), base_url=base_url, timeout=int(timeout))
+
+    def blocks(self, payload: dict[str, Any], now: datetime) -> list[dict[str, Any]]:
+        e = slack_escape
+        link = f"<{payload['url']}|{e(payload['title'])}>"
+        head = f"*[{e(payload['grade_label'])}] {e(payload['kind_label'])}*\n{link}"
+        fields = [
+            f"*研判依据*：{e(payload['reasons'])}",
+            f"*责任部门*：{e(payload['department'])}",
+            f"*首发*：{e(payload['first_source'])}（{payload['discovered_at']} 发现）",
+        ]
+        fields += [f"*时限*：{e(x)}" for x in deadline_lines(payload, now)]
+        return [
+            {"type": "section", "text": {"type": "mrkdwn", "text": head}},
+            {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(fields)}},
+        ]
+
+    def send(self, payload: dict[str, Any], now: datetime) -> SendResult:
+        try:
+            self._client.chat_postMessage(
+                channel=self.channel,
+                text=render_text(payload, now, escape=slack_escape),
+                blocks=self.blocks(payload, now),
+            )
+        except SlackApiError as e:
+            code = str(e.response.get("error", "unknown_error"))
+            retry_after = e.response.headers.get("Retry-After") if e.response.headers else None
+            return SendResult(
+                False,
+                retry=code in _RETRYABLE or e.response.status_code >= 500,
+                error=f"Slack 返回错误：{code}",
+                retry_after=float(retry_after) if retry_after else None,
+            )
+        except OSError as e:
+            return SendResult(False, retry=True, error=f"连接 Slack 失败：{type(e).__name__}")
+        return SendResult.sent()

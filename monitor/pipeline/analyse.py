@@ -1,0 +1,147 @@
+"""The analysis stage: score each stored mention, group it, open or update its case, alert."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from monitor.cases import escalate_owner, open_case, refresh_clocks
+from monitor.config.loader import AppConfig
+from monitor.config.types import grade_rank
+from monitor.deadlines import DeadlineBook
+from monitor.notify.outbox import enqueue
+from monitor.pipeline.group import add_to_event, create_event, find_event
+from monitor.scoring.grade import Reason, apply_floors, grade_for
+from monitor.scoring.heat import event_heat
+from monitor.scoring.scorer import MentionScore, Scorer
+from monitor.storage.db import Database
+from monitor.storage.models import Event, Mention
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class AnalysisReport:
+    mentions: int = 0
+    events_opened: int = 0
+    grades_raised: int = 0
+    alerts: int = 0
+
+
+def analyse_pending(
+    db: Database,
+    app: AppConfig,
+    scorer: Scorer,
+    book: DeadlineBook,
+    now: datetime,
+    limit: int = 1000,
+    progress: Callable[[int, int], None] | None = None,
+) -> AnalysisReport:
+    report = AnalysisReport()
+    with db.session() as s:
+        ids = list(
+            s.scalars(
+                select(Mention.id)
+                .where(Mention.analysed_at.is_(None))
+                .order_by(Mention.fetched_at, Mention.id)
+                .limit(limit)
+            )
+        )
+    for i, mention_id in enumerate(ids, 1):
+        # One transaction per mention: a crash loses nothing and repeats nothing.
+        with db.session() as s:
+            claimed = s.execute(
+                update(Mention)
+                .where(Mention.id == mention_id, Mention.analysed_at.is_(None))
+                .values(analysed_at=now)
+            ).rowcount
+            if claimed:
+                analyse_one(s, s.get_one(Mention, mention_id), app, scorer, book, now, report)
+        if progress:
+            progress(i, len(ids))
+    return report
+
+
+def analyse_one(
+    s: Session,
+    m: Mention,
+    app: AppConfig,
+    scorer: Scorer,
+    book: DeadlineBook,
+    now: datetime,
+    report: AnalysisReport,
+) -> None:
+    settings = app.settings
+    score = scorer.score(m.title, m.text, m.reposts, m.comments, m.likes, m.source.tier)
+    m.negative = score.negative
+    m.topics = score.topics
+    m.categories = score.categories
+    m.heat = score.heat
+    m.grade = score.grade
+    m.grade_reasons = score.reasons
+    report.mentions += 1
+
+    ev = find_event(s, m, score, settings.service.events)
+    created = ev is None
+    if ev is None:
+        ev = create_event(s, m, score, now)
+    add_to_event(s, ev, m, score, settings.scoring.sentiment.negative_at, now)
+    old_grade = ev.grade
+    _regrade(ev, score, app)
+    text = f"{m.title}\n{m.text}"
+    if created:
+        open_case(s, ev, settings, book, text, now)
+        report.events_opened += 1
+        report.alerts += len(enqueue(s, settings, "new_event", ev, now, key=f"new:{ev.id}"))
+        log.info("新事件 #%s [%s级] %s", ev.id, ev.grade, ev.title)
+    elif grade_rank(ev.grade) > grade_rank(old_grade):
+        escalate_owner(ev, settings)
+        refresh_clocks(s, ev, book, now, retire=True)
+        report.grades_raised += 1
+        report.alerts += len(
+            enqueue(
+                s,
+                settings,
+                "grade_up",
+                ev,
+                now,
+                key=f"grade:{ev.id}:{ev.grade}",
+                extra={"old_grade": old_grade},
+            )
+        )
+        log.info("事件 #%s 等级 %s → %s：%s", ev.id, old_grade, ev.grade, ev.title)
+    else:
+        refresh_clocks(s, ev, book, now)
+
+
+def _regrade(ev: Event, score: MentionScore, app: AppConfig) -> None:
+    """Event grade from its strongest mention, its heat (spread included) and the floors.
+
+    It only ever rises: a quieter later mention never lowers what was already judged.
+    """
+    grading = app.settings.scoring.grading
+    own = [r for r in score.reasons if r["factor"] != "heat"]
+    own_points = sum(r["points"] for r in own)
+    if ev.mention_count == 1 or own_points > ev.peak_points:
+        ev.peak_points, ev.peak_reasons = own_points, own
+    ev.peak_heat = max(ev.peak_heat, score.heat)
+    ev.heat = event_heat(ev.peak_heat, ev.source_count, ev.mention_count)
+    reasons = [Reason(r["factor"], r["text"], r["points"]) for r in ev.peak_reasons]
+    spread = f"（{ev.source_count} 个来源，{ev.mention_count} 条）" if ev.mention_count > 1 else ""
+    reasons.append(
+        Reason("heat", f"热度 {ev.heat:.0f}{spread}", grading.heat_points_max * ev.heat / 100)
+    )
+    grade = grade_for(sum(r.points for r in reasons), grading)
+    grade, floor = apply_floors(grade, set(ev.categories), ev.heat, grading)
+    if floor:
+        reasons.append(floor)
+    # Every input above only grows, so the reasons are always current; the grade keeps
+    # the highest it has reached.
+    ev.grade_reasons = [r.as_dict() for r in reasons]
+    if ev.mention_count == 1 or grade_rank(grade) > grade_rank(ev.grade):
+        ev.grade = grade

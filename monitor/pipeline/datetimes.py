@@ -1,0 +1,160 @@
+"""Parse the publish times Chinese sites show (2021年5月21日, 5分钟前, RFC 2822, ...) to UTC."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import UTC, datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
+
+from monitor.clock import BEIJING
+
+# Labels in front of the date on news pages and boards: "发布时间：", "发布日期:", "时间：".
+_LABEL = re.compile(r"^\s*(?:发布|发表|更新|留言|提问|回复|答复)?(?:时间|日期|于)\s*[:：]?\s*")
+_HMS = r"(?:\s*[T ]?\s*(\d{1,2})[:：时](\d{1,2})(?:[:：分](\d{1,2}))?秒?分?)?"
+_FULL_CN = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]" + _HMS)
+_FULL_NUM = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})" + _HMS)
+_SHORT = re.compile(r"(\d{1,2})(?:-|\s*月\s*)(\d{1,2})[日号]?" + _HMS)
+_AGO = re.compile(r"(\d+)\s*(秒|分钟|分|小时|天)前")
+_DAY_WORD = re.compile(r"(今天|昨天|前天)\s*(\d{1,2})[:：](\d{2})")
+_OFFSET = re.compile(r"(?:[+-]\d{2}:?\d{2}|Z|GMT|UTC)\s*$")
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
+        start=1,
+    )
+}
+# Weibo's created_at: "Sat Nov 21 12:30:00 +0800 2026" (not RFC 2822: year last).
+_WEIBO = re.compile(
+    r"^[A-Za-z]{3}\s+([A-Za-z]{3})\s+(\d{1,2})\s+(\d{1,2}):(\d{2}):(\d{2})\s+([+-])(\d{2})(\d{2})\s+(\d{4})$"
+)
+_UNITS = {"秒": "seconds", "分钟": "minutes", "分": "minutes", "小时": "hours", "天": "days"}
+# A month-day without a year ("11-20") is this year, unless that lies more than this far
+# after the fetch: then it is last year. The slack absorbs small clock differences.
+_FUTURE_SLACK = timedelta(days=1)
+
+# Date-like text in free prose, most specific first; used to find the publish line.
+_FIND = [
+    re.compile(
+        r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*[日号](?:\s*\d{1,2}[:：]\d{2}(?:[:：]\d{2})?)?"
+    ),
+    re.compile(r"\d{4}-\d{1,2}-\d{1,2}(?:[T ]\s*\d{1,2}:\d{2}(?::\d{2})?)?"),
+    re.compile(r"\d{4}/\d{1,2}/\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?"),
+]
+_LABELLED = re.compile(r"(?:发布|发表|更新)(?:时间|日期)\s*[:：]?\s*")
+
+
+def parse_published(text: str, fetched_at: datetime) -> datetime | None:
+    """The moment `text` names, as aware UTC; None when it names none. Never raises.
+
+    Times without an offset are Beijing time. Relative forms (刚刚, 5分钟前, 昨天 12:30,
+    11-20) are taken relative to `fetched_at`, the moment the page was fetched.
+    """
+    try:
+        return _parse(text, fetched_at)
+    except (ValueError, OverflowError, TypeError, IndexError):
+        return None
+
+
+def extract_date_text(text: str) -> str | None:
+    """The first date-like string in free text, preferring one labelled 发布时间/发布日期."""
+    if not text:
+        return None
+    text = unicodedata.normalize("NFKC", text)
+    for label in _LABELLED.finditer(text):
+        window = text[label.end() : label.end() + 40]
+        for pattern in _FIND:
+            m = pattern.match(window)
+            if m:
+                return m.group(0).strip()
+    found = [m for p in _FIND for m in [p.search(text)] if m]
+    if not found:
+        return None
+    return min(found, key=lambda m: m.start()).group(0).strip()
+
+
+def _parse(text: str, fetched_at: datetime) -> datetime | None:
+    if not isinstance(text, str) or not text.strip():
+        return None
+    if fetched_at.tzinfo is None:
+        fetched_at = fetched_at.replace(tzinfo=UTC)
+    s = unicodedata.normalize("NFKC", text).strip()
+    s = _LABEL.sub("", s).strip()
+    local_now = fetched_at.astimezone(BEIJING)
+
+    if s in ("刚刚", "刚才"):
+        return fetched_at.astimezone(UTC)
+    m = _AGO.fullmatch(s)
+    if m:
+        delta = timedelta(**{_UNITS[m.group(2)]: int(m.group(1))})
+        return (fetched_at - delta).astimezone(UTC)
+    m = _DAY_WORD.fullmatch(s)
+    if m:
+        back = {"今天": 0, "昨天": 1, "前天": 2}[m.group(1)]
+        day = local_now.date() - timedelta(days=back)
+        return _beijing(day.year, day.month, day.day, m.group(2), m.group(3))
+
+    m = _WEIBO.match(s)
+    if m:
+        mon, day, hh, mm, ss, sign, oh, om, year = m.groups()
+        offset = timedelta(hours=int(oh), minutes=int(om)) * (1 if sign == "+" else -1)
+        value = datetime(
+            int(year),
+            _MONTHS[mon.lower()],
+            int(day),
+            int(hh),
+            int(mm),
+            int(ss),
+            tzinfo=timezone(offset),
+        )
+        return value.astimezone(UTC)
+
+    if _OFFSET.search(s) or re.match(r"^[A-Za-z]{3},", s):
+        value = _rfc_or_iso(s)
+        if value is not None:
+            return value
+
+    for pattern in (_FULL_CN, _FULL_NUM):
+        m = pattern.fullmatch(s)
+        if m:
+            y, mo, d, hh, mi, ss = m.groups()
+            return _beijing(int(y), int(mo), int(d), hh, mi, ss)
+
+    m = _SHORT.fullmatch(s)
+    if m:
+        mo, d, hh, mi, ss = m.groups()
+        value = _beijing(local_now.year, int(mo), int(d), hh, mi, ss)
+        if value is not None and value > fetched_at + _FUTURE_SLACK:
+            value = _beijing(local_now.year - 1, int(mo), int(d), hh, mi, ss)
+        return value
+    return _rfc_or_iso(s)
+
+
+def _rfc_or_iso(s: str) -> datetime | None:
+    try:
+        value = datetime.fromisoformat(s.replace("Z", "+00:00"))
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=BEIJING)  # ISO without offset: as shown, Beijing
+    except ValueError:
+        try:
+            value = parsedate_to_datetime(s)
+        except (ValueError, TypeError, IndexError):
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)  # RFC 2822 "-0000": UTC, local zone unknown
+    return value.astimezone(UTC)
+
+
+def _beijing(
+    year: int,
+    month: int,
+    day: int,
+    hour: str | None = None,
+    minute: str | None = None,
+    second: str | None = None,
+) -> datetime | None:
+    value = datetime(
+        year, month, day, int(hour or 0), int(minute or 0), int(second or 0), tzinfo=BEIJING
+    )
+    return value.astimezone(UTC)

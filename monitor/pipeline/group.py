@@ -1,0 +1,136 @@
+"""Group a scored mention into an event: repost links, same text, or shared distinctive terms."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from monitor.config.models import EventsConfig
+from monitor.scoring.scorer import MentionScore
+from monitor.storage.models import Event, Mention
+from workflow.states import OPEN_STATES
+
+MAX_TERMS = 40
+
+
+def _linked_event(session: Session, mention: Mention) -> Event | None:
+    """The event of the post this one reposts, or of an identical text stored earlier."""
+    if mention.reposted_from:
+        ev = session.scalar(
+            select(Event)
+            .join(Mention, Mention.event_id == Event.id)
+            .where(Mention.canonical_url == mention.reposted_from)
+        )
+        if ev is not None:
+            return ev
+    return session.scalar(
+        select(Event)
+        .join(Mention, Mention.event_id == Event.id)
+        .where(Mention.content_hash == mention.content_hash, Mention.id != mention.id)
+        .limit(1)
+    )
+
+
+def find_event(
+    session: Session, mention: Mention, score: MentionScore, cfg: EventsConfig
+) -> Event | None:
+    linked = _linked_event(session, mention)
+    if linked is not None and linked.state in OPEN_STATES:
+        return linked
+    when = mention.published_at or mention.fetched_at
+    # Only the columns grouping reads: this runs once per mention over every open event.
+    candidates = session.execute(
+        select(Event.id, Event.topics, Event.terms).where(
+            Event.state.in_(OPEN_STATES), Event.last_mention_at >= when - cfg.window
+        )
+    )
+    best: tuple[int, int] | None = None
+    terms = set(score.terms)
+    topics = set(score.topics)
+    for event_id, ev_topics, ev_terms in candidates:
+        if topics and ev_topics and not topics.intersection(ev_topics):
+            continue  # about different things, whatever words they share
+        shared = len(terms.intersection(ev_terms))
+        # a mention on no watched topic needs more evidence to join a topical event
+        needed = cfg.min_shared_terms + (1 if ev_topics and not topics else 0)
+        if shared >= needed and (best is None or shared > best[0]):
+            best = (shared, event_id)
+    return session.get(Event, best[1]) if best else None
+
+
+def publisher(mention: Mention) -> str:
+    """Who published it, as officers say it: '云川新闻网', '微博搜索 @临江路的阿杰'."""
+    outlet = mention.site or mention.source.title
+    if mention.author and mention.kind in ("weibo", "board"):
+        return f"{outlet} @{mention.author}"[:200]
+    return outlet[:200]
+
+
+# An event is named by its best headline: an outlet's title beats a board message's
+# subject, which beats the first words of a microblog post.
+TITLE_RANK = {"news": 3, "feed": 3, "board": 2, "manual": 2, "weibo": 1}
+
+
+def create_event(session: Session, mention: Mention, score: MentionScore, now: datetime) -> Event:
+    ev = Event(
+        title=mention.title[:500],
+        title_rank=TITLE_RANK.get(mention.kind, 1),
+        grade="IV",
+        topics=list(score.topics),
+        categories=sorted(score.categories),
+        terms=list(score.terms),
+        origin_kind=mention.kind,
+        kinds=[mention.kind],
+        first_source=publisher(mention),
+        first_url=mention.url,
+        first_published_at=mention.published_at,
+        discovered_at=mention.fetched_at,
+        last_mention_at=mention.published_at or mention.fetched_at,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(ev)
+    session.flush()
+    return ev
+
+
+def add_to_event(
+    session: Session,
+    ev: Event,
+    mention: Mention,
+    score: MentionScore,
+    negative_at: float,
+    now: datetime,
+) -> None:
+    mention.event_id = ev.id
+    ev.mention_count += 1
+    if TITLE_RANK.get(mention.kind, 1) > ev.title_rank:
+        ev.title, ev.title_rank = mention.title[:500], TITLE_RANK.get(mention.kind, 1)
+    if score.negative >= negative_at:
+        ev.negative_count += 1
+    if mention.kind not in ev.kinds:
+        ev.kinds = sorted({*ev.kinds, mention.kind})
+    ev.topics = sorted(set(ev.topics) | set(score.topics))
+    ev.categories = sorted(set(ev.categories) | set(score.categories))
+    ev.terms = (list(ev.terms) + [t for t in score.terms if t not in ev.terms])[:MAX_TERMS]
+    when = mention.published_at or mention.fetched_at
+    ev.last_mention_at = max(ev.last_mention_at, when)
+    ev.discovered_at = min(ev.discovered_at, mention.fetched_at)
+    if mention.published_at and (
+        ev.first_published_at is None or mention.published_at < ev.first_published_at
+    ):
+        # the first publisher is the origin of the story (传播路径的起点)
+        ev.first_published_at = mention.published_at
+        ev.first_source = publisher(mention)
+        ev.first_url = mention.url
+        ev.origin_kind = mention.kind
+    session.flush()
+    ev.source_count = (
+        session.scalar(
+            select(func.count(func.distinct(Mention.source_id))).where(Mention.event_id == ev.id)
+        )
+        or 1
+    )
+    ev.updated_at = now

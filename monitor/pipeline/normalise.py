@@ -1,0 +1,132 @@
+"""Normalise a collected item: canonical URL, clean text, publish time in UTC."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from monitor.clock import as_utc
+from monitor.pipeline.datetimes import parse_published
+
+# Query parameters that track the reader, not select the content.
+_TRACKING = re.compile(
+    r"^(utm_\w+|spm|from|source|share_\w+|isappinstalled|wfr|scene|clicktime|timestamp|"
+    r"vd_source|fbclid|gclid|_t|ref|refer)$",
+    re.IGNORECASE,
+)
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\ufeff\u00ad"), None)
+_SPACES = re.compile(r"[ \t\u3000\xa0]+")
+_BLANK_LINES = re.compile(r"\n\s*\n+")
+
+
+@dataclass(frozen=True)
+class Normalised:
+    source: str
+    kind: str
+    url: str
+    canonical_url: str
+    title: str
+    text: str
+    content_hash: str
+    published_at: datetime | None
+    fetched_at: datetime
+    author: str | None = None
+    site: str | None = None
+    reposts: int = 0
+    comments: int = 0
+    likes: int = 0
+    reposted_from: str | None = None
+    reply_status: str | None = None
+    raw: bytes | None = None
+    final_url: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def canonical_url(url: str) -> str:
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower()
+    if parts.port and parts.port not in (80, 443):
+        host = f"{host}:{parts.port}"
+    # Mobile and desktop editions of one article are one article.
+    for prefix in ("m.", "wap.", "3g."):
+        if host.startswith(prefix) and host.count(".") >= 2 and host != "m.weibo.cn":
+            host = "www." + host[len(prefix) :]
+    query = sorted((k, v) for k, v in parse_qsl(parts.query) if not _TRACKING.match(k))
+    path = re.sub(r"/{2,}", "/", parts.path or "/")
+    return urlunsplit(
+        (
+            "https" if parts.scheme in ("http", "https") else parts.scheme,
+            host,
+            path,
+            urlencode(query),
+            "",
+        )
+    )
+
+
+def clean_text(text: str | None) -> str:
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFKC", text).translate(_ZERO_WIDTH)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _SPACES.sub(" ", text)
+    text = "\n".join(line.strip() for line in text.split("\n"))
+    return _BLANK_LINES.sub("\n\n", text).strip()
+
+
+def content_hash(title: str, text: str) -> str:
+    """Same words, same hash: whitespace and punctuation do not make a new story."""
+    core = re.sub(r"[\W_]+", "", f"{title}{text}")
+    return hashlib.sha256(core.encode("utf-8")).hexdigest()
+
+
+def _count(value: Any) -> int:
+    try:
+        return max(0, int(value or 0))
+    except (TypeError, ValueError):
+        return 0
+
+
+def normalise(item: Mapping[str, Any]) -> Normalised:
+    fetched_at = as_utc(item["fetched_at"])
+    published = item.get("published")
+    if isinstance(published, datetime):
+        published_at: datetime | None = as_utc(published)
+    elif item.get("published_raw"):
+        published_at = parse_published(str(item["published_raw"]), fetched_at)
+    else:
+        published_at = None
+    if published_at and published_at > fetched_at:
+        published_at = fetched_at  # a page cannot be published after we fetched it
+    title = clean_text(item.get("title"))
+    text = clean_text(item.get("text"))
+    if not title:
+        title = text[:40] + ("…" if len(text) > 40 else "")
+    url = str(item["url"])
+    return Normalised(
+        source=str(item["source"]),
+        kind=str(item["kind"]),
+        url=url,
+        canonical_url=canonical_url(url),
+        title=title,
+        text=text,
+        content_hash=content_hash(title, text),
+        published_at=published_at,
+        fetched_at=fetched_at,
+        author=clean_text(item.get("author")) or None,
+        site=clean_text(item.get("site")) or None,
+        reposts=_count(item.get("reposts")),
+        comments=_count(item.get("comments")),
+        likes=_count(item.get("likes")),
+        reposted_from=canonical_url(item["reposted_from"]) if item.get("reposted_from") else None,
+        reply_status=clean_text(item.get("reply_status")) or None,
+        raw=item.get("raw"),
+        final_url=item.get("final_url") or url,
+        extra=dict(item.get("extra") or {}),
+    )

@@ -1,0 +1,97 @@
+"""APScheduler jobs: each a one-liner calling a service function; no job overlaps itself."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from monitor.clock import BEIJING, beijing, utcnow
+from monitor.context import Context
+from monitor.crawl import crawl_child
+from monitor.digest.daily import write_daily
+from monitor.notify.base import Channel
+from monitor.notify.dispatcher import deliver_due
+from monitor.overdue import check_overdue
+from monitor.pipeline.analyse import analyse_pending
+
+log = logging.getLogger(__name__)
+
+
+def _guarded(name: str, fn: Callable[[], object]) -> Callable[[], None]:
+    """A failing job logs and waits for its next run; it never kills the scheduler."""
+
+    def run() -> None:
+        try:
+            fn()
+        except Exception:
+            log.exception("job %s failed; it will run again at its next time", name)
+
+    return run
+
+
+def build_scheduler(ctx: Context, channels: dict[str, Channel]) -> BackgroundScheduler:
+    svc = ctx.settings.service
+    sched = BackgroundScheduler(
+        timezone=BEIJING,
+        executors={
+            "default": ThreadPoolExecutor(4),
+            "crawl": ThreadPoolExecutor(svc.crawl.concurrent_crawls),
+        },
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
+    )
+    start = utcnow()
+    config_dir = str(ctx.app.config_dir)
+    for i, src in enumerate(s for s in ctx.settings.sources.sources if s.enabled):
+        sched.add_job(
+            _guarded(f"crawl {src.name}", lambda n=src.name: crawl_child(config_dir, n)),
+            "interval",
+            seconds=src.interval.total_seconds(),
+            id=f"crawl:{src.name}",
+            name=f"采集 {src.name}",
+            executor="crawl",
+            next_run_time=start + timedelta(seconds=i),
+        )
+    sched.add_job(
+        _guarded(
+            "analyse", lambda: analyse_pending(ctx.db, ctx.app, ctx.scorer, ctx.book, utcnow())
+        ),
+        "interval",
+        seconds=svc.analysis.interval.total_seconds(),
+        id="analyse",
+        name="分析",
+        next_run_time=start,
+    )
+    sched.add_job(
+        _guarded("dispatch", lambda: deliver_due(ctx.db, channels, utcnow())),
+        "interval",
+        seconds=svc.dispatch.interval.total_seconds(),
+        id="dispatch",
+        name="预警投递",
+    )
+    sched.add_job(
+        _guarded("overdue", lambda: check_overdue(ctx.db, ctx.settings, utcnow())),
+        "interval",
+        seconds=30,
+        id="overdue",
+        name="超期检查",
+        next_run_time=start,
+    )
+    hour, minute = (int(x) for x in svc.digest.at.split(":"))
+    sched.add_job(
+        _guarded(
+            "digest",
+            lambda: write_daily(
+                ctx.db, ctx.app, (beijing(utcnow()) - timedelta(days=1)).date(), utcnow()
+            ),
+        ),
+        "cron",
+        hour=hour,
+        minute=minute,
+        id="digest",
+        name="舆情日报",
+    )
+    return sched

@@ -1,0 +1,1 @@
+"""Scoring a mention: sentiment, topics, focus categories, heat and a risk grade with reasons."""

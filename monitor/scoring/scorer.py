@@ -1,0 +1,87 @@
+"""The scoring stage: one call per mention, everything configured loaded once."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from monitor.config.models import Settings
+from monitor.scoring.grade import grade_for, mention_reasons, total
+from monitor.scoring.heat import mention_heat
+from monitor.scoring.lexicon import match_categories, match_topics
+from monitor.scoring.sentiment import SentimentModel, load_model
+
+_DIGITS = re.compile(r"^[\d.%]+$")
+
+
+@dataclass(frozen=True)
+class MentionScore:
+    negative: float
+    topics: list[str]
+    categories: dict[str, list[str]]
+    heat: float
+    points: float
+    grade: str
+    reasons: list[dict[str, Any]]
+    terms: list[str] = field(default_factory=list)
+
+
+class Scorer:
+    def __init__(self, settings: Settings, model: SentimentModel | None = None) -> None:
+        import jieba
+        import jieba.analyse
+
+        jieba.setLogLevel(logging.WARNING)
+        self.settings = settings
+        self.model = model or load_model(settings.scoring.sentiment.model)
+        # Configured words are the domain's vocabulary: keep them whole when segmenting.
+        vocab: set[str] = set()
+        for t in settings.topics.topics:
+            vocab.update(t.keywords + t.context)
+        for words in settings.scoring.categories.values():
+            vocab.update(words)
+        for d in settings.departments.departments:
+            vocab.update(d.owns.keywords)
+            vocab.add(d.name)
+        for w in vocab:
+            jieba.add_word(w)
+        self._extract = jieba.analyse.extract_tags
+        self._common = set(settings.service.events.common_terms)
+
+    def terms(self, text: str, k: int = 12) -> list[str]:
+        """Distinctive terms used to tell whether two mentions are about one matter."""
+        words = self._extract(text, topK=k + len(self._common))
+        return [w for w in words if len(w) > 1 and not _DIGITS.match(w) and w not in self._common][
+            :k
+        ]
+
+    def score(
+        self, title: str, text: str, reposts: int, comments: int, likes: int, tier: str
+    ) -> MentionScore:
+        s = self.settings.scoring
+        body = f"{title}\n{text}"
+        negative = round(self.model.negative(body), 3)
+        topics = match_topics(body, self.settings.topics.topics)
+        categories = match_categories(body, s.categories)  # type: ignore[arg-type]
+        heat = mention_heat(reposts, comments, likes, tier)
+        reasons = mention_reasons(
+            negative,
+            s.sentiment.negative_at,
+            categories,
+            [(t.name, t.priority, t.words) for t in topics],
+            heat,
+            s.grading,
+        )
+        points = total(reasons)
+        return MentionScore(
+            negative=negative,
+            topics=[t.name for t in topics],
+            categories=categories,
+            heat=heat,
+            points=round(points, 1),
+            grade=grade_for(points, s.grading),
+            reasons=[r.as_dict() for r in reasons],
+            terms=self.terms(body),
+        )

@@ -1,0 +1,102 @@
+"""`yuqing run`: the sample site (if enabled), the scheduler and the web console, in one process."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+from collections.abc import Callable
+
+import uvicorn
+
+from monitor.cases import sync_departments
+from monitor.clock import utcnow
+from monitor.context import Context
+from monitor.crawl import stop_children
+from monitor.notify.channels import build_channels
+from monitor.pipeline.store import ensure_source
+from monitor.scheduler import build_scheduler
+from monitor.storage.migrate import require_migrated
+
+log = logging.getLogger(__name__)
+CONSOLE_USER = "console"
+
+
+def prepare(ctx: Context) -> None:
+    """Checks and set-up shared by `init` and `run`: departments and sources in the DB."""
+    with ctx.db.session() as s:
+        sync_departments(s, ctx.settings)
+        for src in ctx.settings.sources.sources:
+            ensure_source(s, ctx.settings, src.name)
+
+
+def console_login_token(ctx: Context) -> str:
+    """A fresh login token for the built-in local administrator, printed at start-up."""
+    from monitor.storage.models import User  # noqa: I001
+    from monitor.users import create_user, rotate_token
+
+    with ctx.db.session() as s:
+        if s.query(User).filter_by(name=CONSOLE_USER).first() is None:
+            _, token = create_user(s, CONSOLE_USER, "本机管理员", "admin", now=utcnow())
+            return token
+        return rotate_token(s, CONSOLE_USER)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def run_service(ctx: Context, say: Callable[[str], None]) -> None:
+    require_migrated(ctx.db)
+    prepare(ctx)
+    svc = ctx.settings.service
+    warning = ctx.book.fallback_warning(utcnow())
+    if warning:
+        say("注意：" + warning)
+    sample = None
+    if svc.sample_site.enabled:
+        from monitor.samplesite import serve
+
+        sample, _ = serve(svc.sample_site.host, svc.sample_site.port)
+        say(
+            f"示例信息源已启动：http://{svc.sample_site.host}:{svc.sample_site.port}/"
+            "（config/service.yaml 中 sample_site.enabled 可关闭）"
+        )
+    channels = build_channels(ctx.app)
+    scheduler = build_scheduler(ctx, channels)
+    from monitor.web.app import create_app
+
+    web = uvicorn.Server(
+        uvicorn.Config(
+            create_app(ctx.app, ctx.db),
+            host=svc.web.host,
+            port=svc.web.port,
+            log_level="warning",
+            lifespan="on",
+        )
+    )
+    scheduler.start()
+    say(f"数据库：{ctx.db.display_url}")
+    say(f"监测 {len(ctx.settings.sources.sources)} 个信息源，预警渠道：{'、'.join(channels)}")
+    if sys.stdout.isatty():
+        # Like Jupyter: a fresh link each start, shown only on an interactive terminal,
+        # never written to a log file.
+        say(f"控制台：{svc.web.public_url.rstrip('/')}/login?token={console_login_token(ctx)}")
+    else:
+        say(f"控制台：{svc.web.public_url}（运行 `yuqing login-link` 获取登录链接）")
+    say("（按 Ctrl-C 停止）")
+    # uvicorn shuts down on Ctrl-C / SIGTERM, then re-raises the signal; make SIGTERM
+    # (a service manager's stop) end here like Ctrl-C does, so the cleanup below runs.
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        web.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        say("正在停止……")
+        scheduler.shutdown(wait=False)
+        stop_children()
+        if sample is not None:
+            sample.shutdown()
+        ctx.db.dispose()
+        say("已停止。")

@@ -1,0 +1,130 @@
+"""Server-rendered console pages: the duty officer's event list and one event's file."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+
+from monitor.config.types import GRADE_NAMES, GRADES
+from monitor.storage.models import Department
+from monitor.views import BadFilter, departments, event_detail, event_summary, list_events
+from monitor.web.api import ApiError, load_event, move_event
+from monitor.web.auth import ALL_ROLES, COOKIE, Principal, read_form, require
+from monitor.web.render import render
+from monitor.web.scope import visible
+from workflow.states import STATES
+
+router = APIRouter()
+
+MOVERS = ("duty_officer", "office", "leader", "handler")
+Reader = Annotated[Principal, Depends(require(*ALL_ROLES))]
+Mover = Annotated[Principal, Depends(require(*MOVERS))]
+PAGE_SIZE = 300
+
+
+def _flash(request: Request) -> str | None:
+    return request.app.state.sessions.pop_flash(request.cookies.get(COOKIE))
+
+
+@router.get("/")
+def events_page(
+    request: Request,
+    user: Reader,
+    state: str | None = "open",
+    grade: str | None = None,
+    department: str | None = None,
+) -> Response:
+    # An empty select in the filter form arrives as ""; "all" means every state.
+    filters = {"state": state or "open", "grade": grade or "", "department": department or ""}
+    now = request.app.state.now()
+    with request.app.state.db.session() as s:
+        try:
+            total, rows = list_events(
+                s,
+                visible(user),
+                state=None if filters["state"] == "all" else filters["state"],
+                grade=filters["grade"] or None,
+                department=filters["department"] or None,
+                limit=PAGE_SIZE,
+            )
+        except BadFilter as e:
+            raise ApiError(400, str(e)) from None
+        depts = departments(s)
+        events = [event_summary(e, d, depts, now) for e, d in rows]
+        options = s.scalars(select(Department).order_by(Department.id))
+        dept_options = [(d.code, d.name) for d in options]
+    return render(
+        request,
+        "web/events.html.j2",
+        title="事件列表",
+        events=events,
+        total=total,
+        filters=filters,
+        dept_options=dept_options,
+        grades=GRADES,
+        grade_names=GRADE_NAMES,
+        state_options=STATES,
+        page_size=PAGE_SIZE,
+        flash=_flash(request),
+    )
+
+
+def _event_page(
+    request: Request, user: Principal, event_id: int, status_code: int = 200, **extra: Any
+) -> Response:
+    state = request.app.state
+    with state.db.session() as s:
+        event = load_event(s, user, event_id)
+        negative_at = state.config.settings.scoring.sentiment.negative_at
+        view = event_detail(s, event, departments(s), state.now(), negative_at)
+    context: dict[str, Any] = {
+        "error": None,
+        "form": {"to": "", "reason": ""},
+        "flash": _flash(request),
+    }
+    context.update(extra)
+    return render(
+        request,
+        "web/event.html.j2",
+        status_code=status_code,
+        title=view["title"],
+        event=view,
+        can_move=user.may(*MOVERS),
+        **context,
+    )
+
+
+@router.get("/events/{event_id}")
+def event_page(request: Request, user: Reader, event_id: int) -> Response:
+    return _event_page(request, user, event_id)
+
+
+@router.post("/events/{event_id}/transition")
+async def event_transition(request: Request, user: Mover, event_id: int) -> Response:
+    form = await read_form(request)
+    return await run_in_threadpool(_submit, request, user, event_id, form)
+
+
+def _submit(request: Request, user: Principal, event_id: int, form: dict[str, str]) -> Response:
+    target, reason = form.get("to", "").strip(), form.get("reason", "").strip()
+    values = {"to": target, "reason": reason}
+    if not target or not reason:
+        return _event_page(
+            request, user, event_id, 400, form=values, error="请选择目标状态并填写变更理由。"
+        )
+    try:
+        move_event(request, user, event_id, target, reason)
+    except ApiError as e:
+        if e.status != 409:
+            raise
+        # Shown on the page itself rather than carried in a redirect URL, so no link can
+        # make this page display a message of someone else's choosing.
+        return _event_page(request, user, event_id, 409, form=values, error=e.message)
+    request.app.state.sessions.set_flash(
+        request.cookies.get(COOKIE), f"已转为“{STATES.get(target, target)}”。"
+    )
+    return RedirectResponse(f"/events/{event_id}", status_code=303)

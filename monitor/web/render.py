@@ -1,0 +1,42 @@
+"""Render a console page: the shared context (user, banner, clock) plus autoescaped Jinja."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+
+from monitor.templating import html_env
+from monitor.users import ROLES
+from workflow.states import STATES
+
+GRADE_COLOURS = {"I": "红", "II": "橙", "III": "黄", "IV": "蓝"}
+
+
+def safe_url(url: str | None) -> str | None:
+    """The URL if it may go into an href; scraped `javascript:`, `data:` etc. never do."""
+    if not url:
+        return None
+    return url if url.lower().startswith(("http://", "https://")) else None
+
+
+def render(request: Request, name: str, status_code: int = 200, **ctx: Any) -> HTMLResponse:
+    state = request.app.state
+    now = state.now()
+    principal = getattr(request.state, "principal", None)
+    # The calendar warning is for the people who work the deadlines, not for visitors.
+    banner = state.book.fallback_warning(now) if principal is not None else None
+    context: dict[str, Any] = {
+        "user": principal,
+        "banner": banner,
+        "flash": None,
+        "now": now,
+        "safe_url": safe_url,
+        "states": STATES,
+        "roles": ROLES,
+        "grade_colours": GRADE_COLOURS,
+    }
+    context.update(ctx)
+    html = html_env().get_template(name).render(**context)
+    return HTMLResponse(html, status_code=status_code)

@@ -1,0 +1,155 @@
+"""Weibo keyword search via the m.weibo.cn JSON API (getIndex?containerid=100103type=1&q=…)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from scrapy.http import Response
+
+from spiders.items import MentionItem
+from spiders.kinds.base import SourceSpider, html_to_text
+
+_API_PATH = "/api/container/"
+_TITLE_CHARS = 40
+_WAN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*万\+?\s*$")
+
+
+class WeiboSpider(SourceSpider):
+    kind = "weibo"
+    description = "微博关键词搜索：逐个关键词翻页，收集博文、作者、转发/评论/点赞数和转发来源"
+
+    def __init__(self, source: Any, cookie: str | None = None, **kwargs: Any) -> None:
+        super().__init__(source, **kwargs)
+        self.cookie = cookie
+        self.seen: set[str] = set()  # a post found under two keywords is yielded once
+        parts = urlsplit(source.url)
+        prefix = parts.path.split(_API_PATH, 1)[0] if _API_PATH in parts.path else ""
+        # m.weibo.cn/api/container/getIndex -> m.weibo.cn/detail/ID; the sample site's
+        # /weibo/api/container/getIndex -> /weibo/detail/ID.
+        self.detail_base = f"{parts.scheme}://{parts.netloc}{prefix}/detail/"
+
+    async def start(self) -> AsyncIterator[Any]:
+        for keyword in self.source.keywords:
+            yield self._page(keyword, 1)
+
+    def _page(self, keyword: str, page: int) -> Any:
+        url = self.source.url.replace("{keyword}", quote(keyword, safe="")).replace(
+            "{page}", str(page)
+        )
+        headers = {
+            "Accept": "application/json, text/plain, */*",
+            "X-Requested-With": "XMLHttpRequest",
+            "MWeibo-Pwa": "1",
+        }
+        meta: dict[str, Any] = {}
+        if self.cookie:
+            headers["Cookie"] = self.cookie
+            meta["dont_merge_cookies"] = True  # send the configured cookie exactly as given
+        return self.request(
+            url,
+            self.parse,
+            headers=headers,
+            meta=meta,
+            cb_kwargs={"keyword": keyword, "page": page},
+        )
+
+    def parse(self, response: Response, keyword: str, page: int) -> Iterator[Any]:
+        try:
+            data = json.loads(response.body)
+        except ValueError:
+            self.problem(
+                f"微博接口返回的不是 JSON（可能需要登录 Cookie 或已被限流）（{response.url}）"
+            )
+            return
+        if not isinstance(data, dict):
+            self.problem(f"微博接口返回的 JSON 格式不对（{response.url}）")
+            return
+        if data.get("ok") == -100:
+            self.problem(
+                "微博接口要求登录：请在 sources.yaml 中用 cookie_env 指定保存 Cookie 的环境变量"
+                f"（{response.url}）"
+            )
+            return
+        blogs = list(_mblogs((data.get("data") or {}).get("cards") or []))
+        for mblog in blogs:
+            yield from self._posts(response, mblog, keyword)
+        # No cards means past the last page (the API answers ok=0 "这里还没有内容").
+        if blogs and page < self.source.max_pages and "{page}" in self.source.url:
+            yield self._page(keyword, page + 1)
+
+    def _posts(self, response: Response, mblog: dict, keyword: str) -> Iterator[MentionItem]:
+        original = mblog.get("retweeted_status")
+        reposted_from = None
+        if isinstance(original, dict) and original.get("id"):
+            reposted_from = self.url_of(original)
+            if str(original["id"]) not in self.seen:
+                yield self._item(response, original, None, keyword)
+        if mblog.get("id") and str(mblog["id"]) not in self.seen:
+            yield self._item(response, mblog, reposted_from, keyword)
+
+    def url_of(self, mblog: dict) -> str:
+        return f"{self.detail_base}{mblog['id']}"
+
+    def _item(
+        self, response: Response, mblog: dict, reposted_from: str | None, keyword: str
+    ) -> MentionItem:
+        self.seen.add(str(mblog["id"]))
+        user = mblog.get("user") or {}  # None when the original has been deleted
+        text = html_to_text(mblog.get("text"))
+        return self.item(
+            response,
+            url=self.url_of(mblog),
+            title=_title(text),
+            text=text,
+            author=user.get("screen_name"),
+            site="新浪微博",
+            published_raw=mblog.get("created_at"),
+            reposts=parse_count(mblog.get("reposts_count")),
+            comments=parse_count(mblog.get("comments_count")),
+            likes=parse_count(mblog.get("attitudes_count")),
+            reposted_from=reposted_from,
+            extra={
+                "id": str(mblog["id"]),
+                "bid": mblog.get("bid"),
+                "keyword": keyword,
+                "user_id": user.get("id"),
+                "verified": user.get("verified"),
+                "followers": user.get("followers_count"),
+                "client": mblog.get("source"),
+                "region": mblog.get("region_name"),
+                "long_text": bool(mblog.get("isLongText")),
+                "pictures": mblog.get("pic_num", 0),
+            },
+        )
+
+
+def _mblogs(cards: list[Any]) -> Iterator[dict]:
+    """Posts in a card list: card_type 9 carries `mblog`; card_type 11 nests `card_group`."""
+    for card in cards:
+        if not isinstance(card, dict):
+            continue
+        if isinstance(card.get("mblog"), dict):
+            yield card["mblog"]
+        yield from _mblogs(card.get("card_group") or [])
+
+
+def parse_count(value: Any) -> int | None:
+    """Weibo counts are ints, or strings such as "1.2万" / "100万+" for large numbers."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        return value
+    text = str(value).strip().rstrip("+")
+    if text.isdigit():
+        return int(text)
+    m = _WAN.match(str(value))
+    return round(float(m.group(1)) * 10_000) if m else None
+
+
+def _title(text: str) -> str:
+    first = text.split("\n", 1)[0]
+    return first if len(first) <= _TITLE_CHARS else first[:_TITLE_CHARS] + "…"

@@ -1,0 +1,53 @@
+"""Scrapy settings: the fixed wiring here; `build_settings` adds the limits from service.yaml."""
+
+from __future__ import annotations
+
+from scrapy.settings import Settings
+
+from monitor.config.models import CrawlConfig
+
+BOT_NAME = "yuqing"
+LOG_LEVEL = "INFO"
+# Both open a local port that runs code inside the crawl; a monitoring service needs neither.
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+
+# Overridden from service.yaml `crawl:` by build_settings(); these are the defaults.
+USER_AGENT = "yuqing-monitor/0.1"
+ROBOTSTXT_OBEY = True
+DOWNLOAD_TIMEOUT = 20
+DOWNLOAD_MAXSIZE = 10_000_000
+DOWNLOAD_WARNSIZE = 5_000_000
+
+# Polite by default: adapt the delay to the site's latency, a few requests at a time.
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 0.5
+AUTOTHROTTLE_MAX_DELAY = 10.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+# One retry for timeouts and 5xx; a source that keeps failing is reported, then polled
+# again at its next interval.
+RETRY_ENABLED = True
+RETRY_TIMES = 1
+COOKIES_ENABLED = True
+
+# Items leave Scrapy here; the callable is put into YUQING_ITEM_SINK by spiders.run.crawl.
+ITEM_PIPELINES = {"spiders.pipelines.SinkPipeline": 900}
+
+
+def build_settings(crawl: CrawlConfig) -> Settings:
+    """This module's settings with the crawl limits from service.yaml applied."""
+    settings = Settings()
+    settings.setmodule(__name__, priority="project")
+    settings.setdict(
+        {
+            "USER_AGENT": crawl.user_agent,
+            "ROBOTSTXT_OBEY": crawl.obey_robots,
+            "DOWNLOAD_TIMEOUT": crawl.download_timeout.total_seconds(),
+            "DOWNLOAD_MAXSIZE": crawl.max_page_bytes,
+            "DOWNLOAD_WARNSIZE": crawl.max_page_bytes // 2,
+        },
+        priority="project",
+    )
+    return settings

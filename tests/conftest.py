@@ -1,0 +1,28 @@
+"""Fixtures: `database` runs a test on SQLite and again on the real PostgreSQL server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from monitor.storage.db import Database
+from monitor.storage.migrate import upgrade
+from tests.helpers.databases import postgres_schema_url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:  # noqa: ANN001
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/yuqing.db"
+    else:
+        with postgres_schema_url() as url:
+            yield url
+
+
+@pytest.fixture
+def database(database_url: str) -> Iterator[Database]:
+    db = Database(database_url)
+    upgrade(db)
+    yield db
+    db.dispose()

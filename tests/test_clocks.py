@@ -1,0 +1,121 @@
+"""Statutory clocks: hour clocks to the minute, working days on the official calendar."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+
+from monitor.config import load_config
+from monitor.deadlines import DeadlineBook
+from tests.helpers.configs import CONFIG
+from workflow.calendar import WorkCalendar
+from workflow.clocks import BEIJING as BJ
+from workflow.clocks import ClockRule, ClockSpec, due_time, select_clocks
+
+CAL = WorkCalendar()
+
+
+def bj(s: str) -> datetime:
+    return datetime.strptime(s, "%Y-%m-%d %H:%M").replace(tzinfo=BJ)
+
+
+def wd(n: int) -> ClockSpec:
+    return ClockSpec(f"{n}wd", "t", working_days=n)
+
+
+@pytest.mark.parametrize(
+    ("hours", "start", "due"),
+    [
+        (5, "2026-11-21 22:30", "2026-11-22 03:30"),  # across midnight
+        (24, "2026-12-31 23:59", "2027-01-01 23:59"),  # across the year
+        (48, "2026-02-16 08:00", "2026-02-18 08:00"),  # holidays do not stop hour clocks
+    ],
+)
+def test_hour_clocks_are_exact(hours, start, due) -> None:
+    result = due_time(ClockSpec("h", "t", hours=hours), bj(start), CAL)
+    assert result.due_at == bj(due)
+    assert not result.fallback
+
+
+@pytest.mark.parametrize(
+    ("n", "start", "due", "why"),
+    [
+        (5, "2026-11-16 09:00", "2026-11-24 00:00", "Mon: Tue..Fri, Mon = 5"),
+        (5, "2026-11-20 17:30", "2026-11-28 00:00", "Fri: weekend skipped"),
+        (3, "2026-11-21 10:00", "2026-11-26 00:00", "received on Saturday"),
+        # National Day 2026: 1–7 Oct off; Sat 10 Oct is an adjusted working day.
+        (5, "2026-09-30 10:00", "2026-10-14 00:00", "Oct 8, 9, 10(Sat), 12, 13"),
+        (3, "2026-10-07 10:00", "2026-10-11 00:00", "Oct 8, 9, 10(Sat)"),
+        # Spring Festival 2026: 15–23 Feb off; Sat 14 Feb and Sat 28 Feb are working days.
+        (3, "2026-02-13 16:00", "2026-02-26 00:00", "Feb 14(Sat), 24, 25"),
+        (5, "2026-02-23 10:00", "2026-03-01 00:00", "Feb 24, 25, 26, 27, 28(Sat)"),
+        # Received on 中秋 (25 Sep, a holiday): Sep 28–30, Oct 8–10, 12–16, 19–22.
+        (15, "2026-09-25 10:00", "2026-10-23 00:00", "complaint handling over National Day"),
+        (1, "2026-11-20 23:59", "2026-11-24 00:00", "day of receipt never counts"),
+    ],
+)
+def test_working_day_clocks_on_the_official_calendar(n, start, due, why) -> None:
+    result = due_time(wd(n), bj(start), CAL)
+    assert result.due_at == bj(due), why
+    assert not result.fallback
+
+
+def test_2027_without_official_data_falls_back_and_says_so() -> None:
+    # Thu 31 Dec 2026 is official; 2027 is not known to the package.
+    result = due_time(wd(3), bj("2026-12-30 10:00"), CAL)
+    # Dec 31 (official), Jan 1 is 元旦 (fixed-date statutory holiday), Jan 4, Jan 5
+    assert result.due_at == bj("2027-01-06 00:00")
+    assert result.fallback
+
+
+def test_2027_admin_listed_holidays_and_workdays_are_used() -> None:
+    cal = WorkCalendar(
+        extra_holidays=[date(2027, 2, d) for d in range(5, 13)] + [date(2027, 1, 4)],
+        extra_workdays=[date(2027, 1, 2)],  # an adjusted working Saturday
+    )
+    result = due_time(wd(2), bj("2026-12-31 09:00"), cal)
+    assert result.due_at == bj("2027-01-06 00:00")  # Jan 2(Sat, workday), Jan 5
+    assert result.fallback
+    spring = due_time(wd(1), bj("2027-02-04 09:00"), cal)
+    assert spring.due_at == bj("2027-02-16 00:00")  # Feb 5–12 listed off, 13–14 weekend
+
+
+def test_the_calendar_never_crashes_for_far_years() -> None:
+    result = due_time(wd(5), bj("2031-06-01 09:00"), CAL)
+    assert result.fallback
+    assert result.due_at == bj("2031-06-07 00:00")
+
+
+def test_fallback_warning_names_the_missing_year() -> None:
+    book = DeadlineBook(load_config(CONFIG, environ={}).settings)
+    assert "2027" in (book.fallback_warning(bj("2026-12-01 10:00")) or "")
+    assert book.fallback_warning(bj("2026-03-01 10:00")) is None
+
+
+RULES = (
+    ClockRule("major", ("info-5h", "presser-24h"), min_grade="II", categories=("emergency",)),
+    ClockRule("message", ("reply-5wd",), source_kinds=("board", "manual")),
+    ClockRule("other", ("response-48h",), negative_only=True, unless=("major",)),
+)
+
+
+@pytest.mark.parametrize(
+    ("grade", "cats", "kind", "negative", "clocks"),
+    [
+        ("II", {"emergency"}, "weibo", True, ["info-5h", "presser-24h"]),
+        ("I", {"emergency"}, "news", False, ["info-5h", "presser-24h"]),
+        ("III", {"emergency"}, "weibo", True, ["response-48h"]),
+        ("II", {"image"}, "weibo", True, ["response-48h"]),
+        ("III", {"image"}, "board", True, ["reply-5wd", "response-48h"]),
+        ("IV", set(), "feed", False, []),
+    ],
+)
+def test_clock_selection(grade, cats, kind, negative, clocks) -> None:
+    assert [c for c, _ in select_clocks(RULES, grade, cats, {kind}, negative)] == clocks
+
+
+def test_a_citizen_message_keeps_its_reply_clock_when_the_event_becomes_an_emergency() -> None:
+    kinds = {"weibo", "board", "news"}
+    clocks = [c for c, _ in select_clocks(RULES, "II", {"emergency"}, kinds, True)]
+    assert clocks == ["info-5h", "presser-24h", "reply-5wd"]

@@ -1,0 +1,98 @@
+"""Normalise, dedup and store on SQLite and on the real PostgreSQL; migrations and their check."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from monitor.config import load_config
+from monitor.errors import NotMigrated
+from monitor.ingest import Ingest
+from monitor.pipeline.normalise import canonical_url, clean_text, normalise
+from monitor.storage.db import Database
+from monitor.storage.migrate import require_migrated, upgrade
+from monitor.storage.models import Evidence, Mention, Source
+from tests.helpers.configs import CONFIG
+
+APP = load_config(CONFIG, environ={})
+FETCHED = datetime(2026, 11, 21, 4, 0, tzinfo=UTC)
+
+
+def item(**kw) -> dict:  # noqa: ANN003
+    base = {
+        "source": "province-daily-rss",
+        "kind": "feed",
+        "url": "https://news.example.cn/a/1.html?utm_source=wx&id=7",
+        "final_url": "https://news.example.cn/a/1.html?id=7",
+        "fetched_at": FETCHED,
+        "raw": "<html>原文</html>".encode(),
+        "title": "  青峰山景区\u200b停车场乱收费  ",
+        "text": "游客反映\r\n\r\n\r\n停车费 50 元　不给票",
+        "published_raw": "2026年11月21日 09:30",
+    }
+    return base | kw
+
+
+def test_canonical_url_drops_tracking_and_unifies_mobile() -> None:
+    assert canonical_url("http://M.Example.cn/a/1.html?utm_source=x&b=2&a=1#top") == (
+        "https://www.example.cn/a/1.html?a=1&b=2"
+    )
+    assert canonical_url("https://m.weibo.cn/detail/123") == "https://m.weibo.cn/detail/123"
+
+
+def test_clean_text_folds_whitespace_and_invisible_characters() -> None:
+    assert clean_text(" a\u200bb\u3000 c\r\n\r\n\r\nd ") == "ab c\n\nd"
+
+
+def test_normalise_parses_beijing_time_to_utc() -> None:
+    n = normalise(item())
+    assert n.published_at == datetime(2026, 11, 21, 1, 30, tzinfo=UTC)
+    assert n.title == "青峰山景区停车场乱收费"
+    assert n.canonical_url == "https://news.example.cn/a/1.html?id=7"
+
+
+def test_a_publish_time_after_the_fetch_is_clamped() -> None:
+    n = normalise(item(published_raw="2026年11月22日 09:30"))
+    assert n.published_at == FETCHED
+
+
+def test_store_keeps_one_copy_and_the_evidence(database: Database) -> None:
+    sink = Ingest(APP, database, now=lambda: FETCHED)
+    sink(item())
+    sink(item(url="https://news.example.cn/a/1.html?id=7&spm=abc"))  # same article
+    sink(item(url="https://news.example.cn/a/2.html", title="转载：青峰山景区停车场乱收费"))
+    assert sink.counts["province-daily-rss"].stored == 2
+    assert sink.counts["province-daily-rss"].duplicates == 1
+    with database.session() as s:
+        assert s.scalar(select(func.count(Mention.id))) == 2
+        ev = s.scalars(select(Evidence).order_by(Evidence.id)).first()
+        assert gzip.decompress(ev.body_gz) == "<html>原文</html>".encode()
+        assert ev.sha256 == hashlib.sha256("<html>原文</html>".encode()).hexdigest()
+        assert ev.final_url == "https://news.example.cn/a/1.html?id=7"
+        m = s.scalars(select(Mention).order_by(Mention.id)).first()
+        assert m.fetched_at == FETCHED and m.fetched_at.tzinfo is not None
+        assert m.analysed_at is None  # waiting for the analysis stage
+        src = s.scalar(select(Source).where(Source.name == "province-daily-rss"))
+        assert src.items_total == 2 and src.tier == "provincial"
+
+
+def test_an_item_without_content_is_rejected_with_a_reason(database: Database) -> None:
+    sink = Ingest(APP, database, now=lambda: FETCHED)
+    sink(item(title="", text="   "))
+    sink({"source": "province-daily-rss", "url": "https://x.cn/"})  # no fetched_at
+    rejected = sink.counts["province-daily-rss"].rejected
+    assert len(rejected) == 2
+    assert "没有正文" in rejected[0]
+
+
+def test_unmigrated_database_is_refused_with_the_fix(tmp_path) -> None:
+    db = Database(f"sqlite:///{tmp_path}/empty.db")
+    with pytest.raises(NotMigrated, match="yuqing init"):
+        require_migrated(db)
+    upgrade(db)
+    require_migrated(db)  # now fine
+    upgrade(db)  # and idempotent

@@ -1,0 +1,354 @@
+"""The console and API: who may do what, handler scoping, transitions, healthz, escaping."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from monitor.cases import sync_departments
+from monitor.config import load_config
+from monitor.errors import YuqingError
+from monitor.storage.db import Database
+from monitor.storage.migrate import upgrade
+from monitor.storage.models import Alert, Deadline, Department, Event, Mention, Source, User
+from monitor.users import ROLES, create_user, rotate_token, user_for_token
+from monitor.web import create_app
+from tests.helpers.configs import CONFIG
+
+APP = load_config(CONFIG, environ={})
+NOW = datetime(2026, 11, 21, 4, 0, tzinfo=UTC)  # 12:00 Beijing
+XSS = "<script>alert(1)</script>"
+
+
+def seed(db: Database) -> SimpleNamespace:
+    """Users of every role; events owned by three departments; mentions; alerts."""
+    with db.session() as s:
+        sync_departments(s, APP.settings)
+        dept = {d.code: d.id for d in s.scalars(select(Department))}
+        tokens = {}
+        for role in ROLES:
+            code = "culture-tourism" if role == "handler" else None
+            _, tokens[role] = create_user(s, role, f"测试{ROLES[role]}", role, code, NOW)
+        src = Source(name="rss", kind="feed", title="省报 RSS", tier="provincial")
+        s.add(src)
+
+        def event(title: str, code: str, grade: str, due_in: timedelta, **kw: object) -> Event:
+            e = Event(
+                title=title,
+                grade=grade,
+                department_id=dept[code],
+                origin_kind="feed",
+                first_source="省报 RSS",
+                first_url="https://news.example.cn/1.html",
+                discovered_at=NOW - timedelta(hours=5),
+                last_mention_at=NOW,
+                created_at=NOW,
+                updated_at=NOW,
+                mention_count=2,
+                grade_reasons=[{"factor": "sentiment", "text": "负面倾向 0.91"}],
+                **kw,
+            )
+            s.add(e)
+            s.flush()
+            s.add(
+                Deadline(
+                    event_id=e.id,
+                    clock="response_48h",
+                    title="48小时内回应",
+                    starts_at=e.discovered_at,
+                    due_at=NOW + due_in,
+                )
+            )
+            return e
+
+        late = event(XSS, "culture-tourism", "II", timedelta(hours=-1))
+        co = event(
+            "景区门票涨价",
+            "market-regulation",
+            "I",
+            timedelta(minutes=30),
+            co_departments=["culture-tourism"],
+        )
+        other = event("城区内涝", "emergency", "III", timedelta(hours=10))
+        for i, url in enumerate(["javascript:alert(2)", "https://bbs.example.cn/t/9"]):
+            s.add(
+                Mention(
+                    source=src,
+                    kind="feed",
+                    url=url,
+                    canonical_url=f"u{i}",
+                    content_hash=f"h{i}",
+                    title=f"帖子{i}",
+                    text="正文",
+                    author="网友",
+                    fetched_at=NOW,
+                    published_at=NOW - timedelta(hours=2),
+                    negative=0.9,
+                    event_id=late.id,
+                )
+            )
+        s.add(
+            Mention(
+                source=src,
+                kind="feed",
+                url="https://x.cn/2",
+                canonical_url="u9",
+                content_hash="h9",
+                title="内涝帖子",
+                text="正文",
+                fetched_at=NOW,
+                event_id=other.id,
+            )
+        )
+        for key, status in (("a1", "pending"), ("a2", "sent")):
+            s.add(
+                Alert(
+                    key=key,
+                    channel="console",
+                    kind="new_event",
+                    event_id=late.id,
+                    status=status,
+                    next_attempt_at=NOW,
+                    created_at=NOW,
+                )
+            )
+        return SimpleNamespace(tokens=tokens, late=late.id, co=co.id, other=other.id)
+
+
+@pytest.fixture
+def web(tmp_path) -> SimpleNamespace:  # noqa: ANN001
+    db = Database(f"sqlite:///{tmp_path}/t.db")
+    upgrade(db)
+    ns = seed(db)
+    ns.db = db
+    ns.client = TestClient(create_app(APP, db, now=lambda: NOW))
+    yield ns
+    db.dispose()
+
+
+def bearer(web: SimpleNamespace, role: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {web.tokens[role]}"}
+
+
+EVERYONE = set(ROLES)
+MOVERS = {"duty_officer", "office", "leader", "handler", "admin"}
+# (method, path, body kind, roles allowed). The transitions asked for are illegal from
+# 收集, so an allowed role gets 409 and nothing changes between rows.
+ROUTES = [
+    ("GET", "/api/events", None, EVERYONE),
+    ("GET", "/api/events/{late}", None, EVERYONE),
+    ("POST", "/api/events/{late}/transition", "json", MOVERS),
+    ("GET", "/api/mentions", None, EVERYONE),
+    ("GET", "/api/alerts", None, {"duty_officer", "office", "admin"}),
+    ("GET", "/", None, EVERYONE),
+    ("GET", "/events/{late}", None, EVERYONE),
+    ("POST", "/events/{late}/transition", "form", MOVERS),
+    ("POST", "/logout", None, EVERYONE),
+]
+PUBLIC = {"/healthz", "/login", "/static/style.css"}
+
+
+def call(web: SimpleNamespace, method: str, path: str, body: str | None, headers: dict):
+    kw: dict = {"headers": headers, "follow_redirects": False}
+    if body == "json":
+        kw["json"] = {"to": "closed", "reason": "测试"}
+    elif body == "form":
+        kw["data"] = {"to": "closed", "reason": "测试"}
+    return web.client.request(method, path.format(late=web.late), **kw)
+
+
+@pytest.mark.parametrize(("method", "path", "body", "allowed"), ROUTES)
+def test_every_route_checks_login_and_role(web, method, path, body, allowed) -> None:
+    r = call(web, method, path, body, {})
+    if path.startswith("/api"):
+        assert r.status_code == 401 and "未登录" in r.json()["error"]
+    else:
+        assert r.status_code == 303 and r.headers["location"].startswith("/login")
+    for role in ROLES:
+        r = call(web, method, path, body, bearer(web, role))
+        if role in allowed:
+            assert r.status_code in (200, 303, 409), (role, r.status_code, r.text)
+        else:
+            assert r.status_code == 403, role
+            assert "无权访问" in (r.json()["error"] if path.startswith("/api") else r.text)
+
+
+def test_no_route_is_left_without_a_role_check(web) -> None:
+    app = web.client.app
+    checked = {p for _, p, _, _ in ROUTES}
+    for route in app.routes:
+        if not isinstance(route, APIRoute) or route.path in PUBLIC:
+            continue
+        roles = [getattr(d.call, "roles", None) for d in route.dependant.dependencies]
+        assert any(roles), f"{route.path} has no require(...)"
+        assert route.path.replace("{event_id}", "{late}") in checked, route.path
+    assert call(web, "GET", "/docs", None, {}).status_code == 404
+
+
+def test_handler_sees_only_own_and_co_department_events(web) -> None:
+    h = bearer(web, "handler")
+    ids = {e["id"] for e in web.client.get("/api/events", headers=h).json()["items"]}
+    assert ids == {web.late, web.co}
+    r = web.client.get(f"/api/events/{web.other}", headers=h)
+    assert r.status_code == 403 and "处室" in r.json()["error"]
+    assert "城区内涝" not in web.client.get("/", headers=h).text
+    titles = {m["title"] for m in web.client.get("/api/mentions", headers=h).json()["items"]}
+    assert "内涝帖子" not in titles and "帖子1" in titles
+    all_ids = {
+        e["id"]
+        for e in web.client.get("/api/events", headers=bearer(web, "leader")).json()["items"]
+    }
+    assert web.other in all_ids
+
+
+def test_event_list_is_sorted_by_deadline_and_shaped_for_clients(web) -> None:
+    items = web.client.get("/api/events", headers=bearer(web, "duty_officer")).json()["items"]
+    assert [e["id"] for e in items] == [web.late, web.co, web.other]
+    first = items[0]
+    assert first["discovered_at"] == "2026-11-21T07:00:00+08:00"
+    assert first["grade_label"] == "重大" and first["state_label"] == "收集"
+    assert first["reasons"] == "负面倾向 0.91"
+    assert first["department"]["name"] == "市文化和旅游局"
+    assert first["next_deadline"]["remaining"] == "已超时 1小时0分"
+    assert first["next_deadline"]["due_at"] == "2026-11-21T11:00:00+08:00"
+    r = web.client.get("/api/events?grade=V", headers=bearer(web, "duty_officer"))
+    assert r.status_code == 400 and "I、II、III、IV" in r.json()["error"]
+
+
+def test_transition_via_api_and_refusal_names_allowed_states(web) -> None:
+    h = bearer(web, "duty_officer")
+    url = f"/api/events/{web.late}/transition"
+    r = web.client.post(url, json={"to": "judged", "reason": "已核实"}, headers=h)
+    assert r.status_code == 200 and r.json()["state"] == "judged"
+    assert r.json()["transitions"][-1]["actor"] == "duty_officer"
+    r = web.client.post(url, json={"to": "closed", "reason": "直接办结"}, headers=h)
+    assert r.status_code == 409
+    assert "处置/回应（responding）" in r.json()["error"] and "当前可转到" in r.json()["error"]
+    r = web.client.post(url, json={"to": "responding"}, headers=h)
+    assert r.status_code == 400 and "reason" in r.json()["error"]
+    r = web.client.post(
+        f"/api/events/{web.other}/transition",
+        json={"to": "judged", "reason": "x"},
+        headers=bearer(web, "handler"),
+    )
+    assert r.status_code == 403
+
+
+def test_healthz_counts_and_reports_a_broken_database(web, tmp_path) -> None:
+    assert web.client.get("/healthz").json() == {
+        "status": "ok",
+        "mentions": 3,
+        "events": 3,
+        "open_events": 3,
+        "pending_alerts": 1,
+        "database": "ok",
+    }
+    empty = Database(f"sqlite:///{tmp_path}/not-migrated.db")
+    r = TestClient(create_app(APP, empty, now=lambda: NOW)).get("/healthz")
+    assert r.status_code == 503
+    body = r.json()
+    assert body["status"] == "error" and "数据库" in body["message"]
+    assert "sqlite" not in r.text and "Traceback" not in r.text
+
+
+def test_scraped_content_is_escaped_and_unsafe_links_are_not_links(web) -> None:
+    h = bearer(web, "duty_officer")
+    for page in ("/", f"/events/{web.late}"):
+        html = web.client.get(page, headers=h).text
+        assert XSS not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    html = web.client.get(f"/events/{web.late}", headers=h).text
+    assert 'href="javascript:' not in html.lower()
+    assert "javascript:alert(2)" in html  # shown as text, for the record
+    assert 'href="https://bbs.example.cn/t/9"' in html
+    assert "script-src" not in web.client.get("/", headers=h).headers["content-security-policy"]
+
+
+def test_countdown_marks_overdue_and_urgent_deadlines(web) -> None:
+    html = web.client.get("/", headers=bearer(web, "duty_officer")).text
+    assert '<div class="late">已超时 1小时0分</div>' in html
+    assert '<div class="soon">剩余 30分</div>' in html
+    assert '<div class="left">剩余 10小时0分</div>' in html
+    assert "I级 特别重大" in html and 'class="badge g-II"' in html
+
+
+def test_login_link_sets_a_session_cookie_and_logout_ends_it(web) -> None:
+    c = web.client
+    r = c.get(f"/login?token={web.tokens['duty_officer']}", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/"
+    cookie = r.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie
+    assert web.tokens["duty_officer"] not in r.headers["set-cookie"]
+    page = c.get("/")
+    assert page.status_code == 200 and "测试值班员" in page.text and "景区门票涨价" in page.text
+    assert c.get("/api/events").status_code == 200  # the API accepts the cookie too
+    assert c.post("/logout", follow_redirects=False).status_code == 303
+    assert c.get("/", follow_redirects=False).headers["location"].startswith("/login")
+    r = c.get(f"/login?token={web.tokens['admin']}&next=//evil.example", follow_redirects=False)
+    assert r.headers["location"] == "/"  # never an open redirect
+    bad = c.get("/login?token=wrong")
+    assert bad.status_code == 401 and "令牌无效" in bad.text
+
+
+def test_form_transition_redirects_back_or_shows_the_refusal(web) -> None:
+    c = web.client
+    r = c.get(f"/events/{web.late}", follow_redirects=False)
+    assert r.headers["location"] == f"/login?next=%2Fevents%2F{web.late}"
+    r = c.post("/login", data={"token": web.tokens["office"], "next": f"/events/{web.late}"})
+    assert r.url.path == f"/events/{web.late}" and "变更状态" in r.text
+    r = c.post(
+        f"/events/{web.late}/transition",
+        data={"to": "judged", "reason": "核实"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and r.headers["location"] == f"/events/{web.late}"
+    page = c.get(r.headers["location"]).text
+    assert "已转为“研判”" in page and "核实" in page
+    r = c.post(f"/events/{web.late}/transition", data={"to": "closed", "reason": "结"})
+    assert r.status_code == 409 and "不能从“研判”直接转到“办结”" in r.text
+    r = c.post(
+        f"/events/{web.late}/transition",
+        data={"to": "responding", "reason": "x"},
+        headers={"Origin": "https://evil.example"},
+    )
+    assert r.status_code == 403 and "跨站" in r.text
+
+
+def test_rotating_a_token_ends_sessions_and_tokens_are_stored_hashed(web) -> None:
+    c = web.client
+    c.get(f"/login?token={web.tokens['leader']}")
+    assert c.get("/", follow_redirects=False).status_code == 200
+    with web.db.session() as s:
+        new = rotate_token(s, "leader")
+        assert user_for_token(s, web.tokens["leader"]) is None
+        assert user_for_token(s, new).name == "leader"
+        hashes = list(s.scalars(select(User.token_hash)))
+    assert new not in hashes and all(len(h) == 64 for h in hashes)
+    assert c.get("/", follow_redirects=False).status_code == 303
+    with web.db.session() as s, pytest.raises(YuqingError, match="duty_officer（值班员）"):
+        create_user(s, "x", "某人", "superuser", now=NOW)
+
+
+def test_calendar_fallback_banner_shows_on_pages_for_signed_in_users(web) -> None:
+    app = create_app(APP, web.db, now=lambda: datetime(2099, 3, 1, tzinfo=UTC))
+    client = TestClient(app)
+    html = client.get("/", headers=bearer(web, "duty_officer")).text
+    assert 'class="banner"' in html and "2099" in html
+    assert 'class="banner"' not in client.get("/login").text
+
+
+def test_scope_ordering_and_locking_queries_on_every_database(database) -> None:
+    """The JSON co-department match and FOR UPDATE differ by dialect: run them on each."""
+    ns = seed(database)
+    client = TestClient(create_app(APP, database, now=lambda: NOW))
+    h = {"Authorization": f"Bearer {ns.tokens['handler']}"}
+    items = client.get("/api/events", headers=h).json()["items"]
+    assert [e["id"] for e in items] == [ns.late, ns.co]
+    r = client.post(
+        f"/api/events/{ns.co}/transition", json={"to": "judged", "reason": "会商"}, headers=h
+    )
+    assert r.status_code == 200 and r.json()["state"] == "judged"
