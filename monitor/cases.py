@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from monitor.config.models import Settings
 from monitor.deadlines import DeadlineBook
 from monitor.errors import InvalidTransition
+from monitor.scoring.grade import CATEGORY_NAMES
 from monitor.storage.models import AuditLog, Deadline, Department, Event, Transition
 from workflow.routing import DepartmentRule, route
 from workflow.states import check_transition
@@ -54,6 +55,7 @@ def apply_routing(session: Session, event: Event, settings: Settings, text: str)
         settings.departments.office,
         event.grade,
         settings.departments.principal_leader,
+        labels=CATEGORY_NAMES,
     )
     dept = session.scalar(select(Department).where(Department.code == r.lead))
     if dept is None:  # departments not synced yet

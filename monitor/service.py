@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import socket
 import sys
 from collections.abc import Callable
 
@@ -13,6 +14,7 @@ from monitor.cases import sync_departments
 from monitor.clock import utcnow
 from monitor.context import Context
 from monitor.crawl import stop_children
+from monitor.errors import YuqingError
 from monitor.notify.channels import build_channels
 from monitor.pipeline.store import ensure_source
 from monitor.scheduler import build_scheduler
@@ -46,10 +48,26 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def check_port(host: str, port: int, key: str) -> None:
+    """Fail before starting anything when a port is taken, naming the setting to change."""
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError as e:
+            raise YuqingError(
+                f"无法使用 {host}:{port}（{e.strerror}）：可能已有一个 yuqing 在运行，"
+                f"或其他程序占用了该端口。请停止它，或修改 config/service.yaml 中的 {key}。"
+            ) from None
+
+
 def run_service(ctx: Context, say: Callable[[str], None]) -> None:
     require_migrated(ctx.db)
     prepare(ctx)
     svc = ctx.settings.service
+    check_port(svc.web.host, svc.web.port, "web.port")
+    if svc.sample_site.enabled:
+        check_port(svc.sample_site.host, svc.sample_site.port, "sample_site.port")
     warning = ctx.book.fallback_warning(utcnow())
     if warning:
         say("注意：" + warning)

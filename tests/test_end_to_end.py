@@ -20,11 +20,11 @@ from monitor.clock import beijing, utcnow
 from monitor.config import load_config
 from monitor.context import Context
 from monitor.digest.daily import write_daily
-from monitor.views import departments, event_summary, list_events
 from monitor.notify.console import ConsoleChannel
 from monitor.notify.dispatcher import deliver_due
 from monitor.samplesite import serve
 from monitor.storage.models import Alert, Event, Mention
+from monitor.views import departments, event_summary, list_events
 from monitor.web.app import create_app
 from tests.helpers.configs import REPO, copy_config
 

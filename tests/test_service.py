@@ -90,3 +90,28 @@ def test_sigterm_stops_the_service_cleanly(tmp_path) -> None:
     output, _ = proc.communicate(timeout=30)
     assert proc.returncode == 0, output
     assert "已停止" in output and "Traceback" not in output
+
+
+def test_a_taken_port_is_a_clear_error_not_a_traceback(tmp_path) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        web = busy.getsockname()[1]
+        config = copy_config(tmp_path, sample_port=free_port(), web_port=web)
+        env = os.environ | {"DATABASE_URL": f"sqlite:///{tmp_path}/svc.db"}
+        base = [sys.executable, "-m", "monitor", "--config", str(config)]
+        subprocess.run([*base, "init"], check=True, env=env, cwd=REPO, capture_output=True)
+        done = subprocess.run(
+            [*base, "run"],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=REPO,
+            timeout=60,
+            check=False,
+        )
+    assert done.returncode == 2
+    assert f"127.0.0.1:{web}" in done.stderr and "web.port" in done.stderr
+    assert "Traceback" not in done.stderr

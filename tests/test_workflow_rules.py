@@ -41,8 +41,16 @@ def test_routes_to_the_owner_with_co_departments() -> None:
 
 
 def test_emergency_goes_to_emergency_management() -> None:
-    r = route("暴雨致隧道积水，车辆被困", ["城市内涝"], ["emergency"], DEPTS, "office")
+    r = route(
+        "暴雨致隧道积水，车辆被困",
+        ["城市内涝"],
+        ["emergency"],
+        DEPTS,
+        "office",
+        labels={"emergency": "突发事件"},
+    )
     assert r.lead == "emergency"
+    assert "类别“突发事件”" in r.reasons[0]
 
 
 def test_a_miss_goes_to_the_office_never_nowhere() -> None:

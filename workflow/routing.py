@@ -8,6 +8,7 @@ leader. A miss goes to the office, never nowhere.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 
@@ -46,7 +47,10 @@ def route(
     office: str,
     grade: str = "IV",
     principal_leader: str | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> Routing:
+    """`labels` gives the Chinese names of category keys for the reasons."""
+    labels = labels or {}
     scored: list[tuple[int, int, DepartmentRule, list[str]]] = []
     regions_hit: set[str] = set()
     for order, dept in enumerate(departments):
@@ -59,7 +63,7 @@ def route(
         for c in dept.categories:
             if c in categories:
                 score += CATEGORY_WEIGHT
-                why.append(f"类别“{c}”")
+                why.append(f"类别“{labels.get(c, c)}”")
         words = [k for k in dept.keywords if k in text]
         if words:
             score += KEYWORD_WEIGHT * len(words)

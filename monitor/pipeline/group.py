@@ -61,9 +61,13 @@ def find_event(
 
 
 def publisher(mention: Mention) -> str:
-    """Who published it, as officers say it: '云川新闻网', '微博搜索 @临江路的阿杰'."""
+    """Who published it, as officers say it: '云川新闻网', '新浪微博 @临江路的阿杰'.
+
+    Only public accounts are named: this text travels in alerts, and a citizen who writes
+    to a message board is not named beyond the event's own page (举报人保密, 004_* 五).
+    """
     outlet = mention.site or mention.source.title
-    if mention.author and mention.kind in ("weibo", "board"):
+    if mention.author and mention.kind == "weibo":
         return f"{outlet} @{mention.author}"[:200]
     return outlet[:200]
 
