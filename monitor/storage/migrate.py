@@ -23,26 +23,28 @@ def _alembic_config(db: Database) -> Config:
 
 
 def upgrade(db: Database) -> None:
-    command.upgrade(_alembic_config(db), "head")
+    command.upgrade(_alembic_config(db), "heads")
 
 
-def head_revision() -> str:
-    return ScriptDirectory(str(MIGRATIONS)).get_current_head() or ""
+def head_revisions() -> set[str]:
+    return set(ScriptDirectory(str(MIGRATIONS)).get_heads())
 
 
-def current_revision(db: Database) -> str | None:
+def current_revisions(db: Database) -> set[str]:
     with db.engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        return set(MigrationContext.configure(conn).get_current_heads())
 
 
 def require_migrated(db: Database) -> None:
     """Refuse to run on a database whose schema is missing or behind the code."""
-    current = current_revision(db)
-    if current == head_revision():
+    current = current_revisions(db)
+    heads = head_revisions()
+    if current == heads:
         return
-    state = (
-        "尚未初始化" if current is None else f"版本为 {current}，低于程序需要的 {head_revision()}"
-    )
+    if not current:
+        state = "尚未初始化"
+    else:
+        state = f"版本为 {'、'.join(sorted(current))}，低于程序需要的 {'、'.join(sorted(heads))}"
     raise NotMigrated(
         f"数据库 {db.display_url} {state}。请先运行 `yuqing init`（或 `make run`，它会自动执行）"
         "来创建或升级数据库结构。"

@@ -226,3 +226,7 @@ class AuditLog(Base):
     object_type: Mapped[str] = mapped_column(String(40))
     object_id: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+# Tables of later areas live in their own modules (storage/<area>.py) and are imported
+# here, in a written-out list, so that Base.metadata and the migrations see them.

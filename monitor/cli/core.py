@@ -1,4 +1,4 @@
-"""The `yuqing` command line."""
+"""Core commands: set-up, running the service, crawling, events, digest, clocks, users."""
 
 from __future__ import annotations
 
@@ -9,39 +9,9 @@ from datetime import date, datetime
 
 import click
 
+from monitor.cli.app import Obj, cli
 from monitor.clock import BEIJING, fmt_beijing, utcnow
 from monitor.errors import YuqingError
-from monitor.logs import setup_logging
-
-
-class Obj:
-    def __init__(self, config: str | None) -> None:
-        self.config = config
-        self._ctx = None
-
-    @property
-    def ctx(self):  # noqa: ANN201
-        from monitor.context import Context
-
-        if self._ctx is None:
-            self._ctx = Context.load(self.config)
-        return self._ctx
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option(
-    "--config",
-    "config",
-    envvar="YUQING_CONFIG",
-    type=click.Path(file_okay=False),
-    help="配置目录（默认：项目的 config/；也可用环境变量 YUQING_CONFIG）。",
-)
-@click.option("-v", "--verbose", is_flag=True, help="输出调试日志。")
-@click.pass_context
-def cli(click_ctx: click.Context, config: str | None, verbose: bool) -> None:
-    """yuqing：政务舆情监测与回应服务。"""
-    setup_logging(verbose)
-    click_ctx.obj = Obj(config)
 
 
 @cli.command("check-config")
@@ -274,15 +244,3 @@ def user_add(
     with obj.ctx.db.session() as s:
         _, token = create_user(s, name, display_name or name, role, department, now=utcnow())
     click.echo(f"用户 {name} 已创建。令牌（只显示这一次，请妥善保管）：{token}")
-
-
-def main() -> None:
-    try:
-        cli(standalone_mode=True)
-    except YuqingError as e:
-        click.echo(f"错误：{e}", err=True)
-        sys.exit(2)
-
-
-if __name__ == "__main__":
-    main()

@@ -1,0 +1,3 @@
+"""The written-out list of command modules; importing one registers its commands."""
+
+from monitor.cli import core  # noqa: F401  init, run, crawl, analyse, events, digest, due, users
