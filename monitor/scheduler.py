@@ -44,6 +44,7 @@ def build_scheduler(ctx: Context, channels: dict[str, Channel]) -> BackgroundSch
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
     )
     start = utcnow()
+    limits = {c.name: c.rate() for c in ctx.settings.channels.channels}
     config_dir = str(ctx.app.config_dir)
     for i, src in enumerate(s for s in ctx.settings.sources.sources if s.enabled):
         sched.add_job(
@@ -66,7 +67,7 @@ def build_scheduler(ctx: Context, channels: dict[str, Channel]) -> BackgroundSch
         next_run_time=start,
     )
     sched.add_job(
-        _guarded("dispatch", lambda: deliver_due(ctx.db, channels, utcnow())),
+        _guarded("dispatch", lambda: deliver_due(ctx.db, channels, utcnow(), limits)),
         "interval",
         seconds=svc.dispatch.interval.total_seconds(),
         id="dispatch",

@@ -145,3 +145,93 @@ def test_slack_ok_false_with_a_config_error_is_not_retried(database: Database) -
         assert deliver_due(database, slack, NOW).failed == 1
     status, _, error = statuses(database)[0]
     assert status == "failed" and "channel_not_found" in error and "xoxb" not in error
+
+
+def _event(db: Database) -> int:
+    from monitor.storage.models import Event
+
+    with db.session() as s:
+        ev = Event(
+            title="青峰山景区乱收费",
+            origin_kind="weibo",
+            first_source="新浪微博",
+            first_url="https://m.weibo.cn/detail/1",
+            discovered_at=NOW,
+            last_mention_at=NOW,
+            created_at=NOW,
+            updated_at=NOW,
+        )
+        s.add(ev)
+        s.flush()
+        return ev.id
+
+
+def _queue_titled(
+    db: Database,
+    channel: str,
+    titles: list[str],
+    kind: str = "new_event",
+    event_id: int | None = None,
+) -> None:
+    with db.session() as s:
+        for t in titles:
+            s.add(
+                Alert(
+                    key=f"{t}:{channel}",
+                    channel=channel,
+                    kind=kind,
+                    event_id=event_id,
+                    payload=payload(t),
+                    next_attempt_at=NOW,
+                    created_at=NOW,
+                )
+            )
+
+
+def test_after_an_outage_alerts_arrive_in_order_saying_how_late(database: Database) -> None:
+    _queue_titled(database, "hook", ["第一条", "第二条", "第三条"])
+    with fake_http([(503, {}, {"error": "down"}), (200, {}, {"ok": True})]) as srv:
+        hook = {"hook": WebhookChannel("hook", Secret(srv.url, "HOOK"))}
+        first = deliver_due(database, hook, NOW)
+        assert (first.sent, first.retrying, first.deferred) == (0, 1, 0)
+        assert len(srv.requests) == 1  # the others wait behind the first: order is kept
+        later = NOW + timedelta(hours=1)
+        assert deliver_due(database, hook, later).sent == 3
+        bodies = [r.json() for r in srv.requests[1:]]
+    assert [b["title"] for b in bodies] == ["第一条", "第二条", "第三条"]
+    assert all("晚 60 分钟" in b["text"] for b in bodies)
+
+
+def test_rate_limit_holds_the_rest_for_the_next_minute(database: Database) -> None:
+    _queue_titled(database, "hook", [f"第{i}条" for i in range(5)])
+    with fake_http([(200, {}, {"ok": True})]) as srv:
+        hook = {"hook": WebhookChannel("hook", Secret(srv.url, "HOOK"))}
+        report = deliver_due(database, hook, NOW, limits={"hook": 2})
+        assert (report.sent, report.deferred) == (2, 1)
+        assert deliver_due(database, hook, NOW + timedelta(seconds=30), {"hook": 2}).sent == 0
+        assert deliver_due(database, hook, NOW + timedelta(seconds=61), {"hook": 2}).sent == 2
+        assert len(srv.requests) == 4
+
+
+def test_queued_updates_of_one_event_go_out_as_one_message(database: Database) -> None:
+    event_id = _event(database)
+    _queue_titled(database, "console", ["新事件"], "new_event", event_id)
+    _queue_titled(database, "console", ["等级上升"], "grade_up", event_id)
+    out = io.StringIO()
+    report = deliver_due(database, {"console": ConsoleChannel("console", out)}, NOW)
+    assert (report.sent, report.merged) == (1, 1)
+    assert "等级上升" in out.getvalue() and "新事件" not in out.getvalue()
+    assert [s for s, _, _ in statuses(database)] == ["merged", "sent"]
+
+
+def test_every_attempt_is_recorded(database: Database) -> None:
+    from monitor.storage.alerts import AlertAttempt
+
+    queue(database, "hook")
+    with fake_http([(500, {}, {}), (200, {}, {"ok": True})]) as srv:
+        hook = {"hook": WebhookChannel("hook", Secret(srv.url, "HOOK"))}
+        deliver_due(database, hook, NOW)
+        deliver_due(database, hook, NOW + timedelta(minutes=1))
+    with database.session() as s:
+        attempts = [(a.ok, a.retry, a.error) for a in s.scalars(select(AlertAttempt))]
+    assert attempts == [(False, True, "Webhook 返回 HTTP 500"), (True, False, None)]

@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from monitor.config.channels import SECRET_FIELDS
 from monitor.config.models import Settings
 from monitor.config.types import Secret
 from monitor.errors import ConfigError
@@ -41,7 +42,8 @@ _MESSAGES = {
     "greater_than_equal": "取值太小",
     "less_than_equal": "取值太大",
 }
-_TAGS = {"feed", "news", "weibo", "board", "console", "slack", "webhook"}
+_TAGS = {"feed", "news", "weibo", "board", "console", "slack", "webhook", "dingtalk", "wecom",
+         "email"}
 
 
 @dataclass(frozen=True)
@@ -157,7 +159,7 @@ def _resolve_secrets(
 ) -> dict[str, Secret]:
     wanted: list[tuple[str, str, str]] = []  # (file, key path, variable)
     for i, ch in enumerate(settings.channels.channels):
-        for attr in ("token_env", "url_env"):
+        for attr in SECRET_FIELDS:
             var = getattr(ch, attr, None)
             if var:
                 wanted.append(("channels", f"channels[{i}].{attr}", var))

@@ -6,9 +6,10 @@ import re
 from datetime import timedelta
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from monitor.config.types import Duration, Grade
+from monitor.config.channels import ChannelsConfig
+from monitor.config.types import Duration, Grade, Strict
 
 SOURCE_TIERS = ("central", "provincial", "local", "self_media", "government")
 CATEGORIES = (
@@ -22,8 +23,6 @@ CATEGORIES = (
 )
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 # ---- service.yaml ---------------------------------------------------------------------
@@ -300,51 +299,7 @@ class DeadlinesConfig(Strict):
         return self
 
 
-# ---- channels.yaml --------------------------------------------------------------------
-
-
-class ChannelBase(Strict):
-    name: str
-
-
-class ConsoleChannel(ChannelBase):
-    type: Literal["console"]
-
-
-class SlackChannel(ChannelBase):
-    type: Literal["slack"]
-    token_env: str
-    channel: str
-    base_url: str = "https://slack.com/api/"
-
-
-class WebhookChannel(ChannelBase):
-    type: Literal["webhook"]
-    url_env: str
-
-
-Channel = Annotated[ConsoleChannel | SlackChannel | WebhookChannel, Field(discriminator="type")]
-
-
-class Route(Strict):
-    channel: str
-    min_grade: Grade = "IV"
-    departments: list[str] = []
-
-
-class ChannelsConfig(Strict):
-    channels: list[Channel] = Field(min_length=1)
-    routes: list[Route] = []
-
-    @model_validator(mode="after")
-    def _refs(self) -> ChannelsConfig:
-        names = [c.name for c in self.channels]
-        if len(set(names)) != len(names):
-            raise ValueError("渠道名称（name）必须唯一")
-        for r in self.routes:
-            if r.channel not in names:
-                raise ValueError(f"路由引用的渠道 {r.channel!r} 未定义")
-        return self
+# ---- channels.yaml: monitor/config/channels.py ----------------------------------------
 
 
 # ---- scoring.yaml ---------------------------------------------------------------------

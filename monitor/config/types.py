@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, PlainSerializer
+from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)\s*$")
 _UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -61,3 +61,9 @@ class Secret:
         return "<secret>"
 
     __str__ = __repr__
+
+
+class Strict(BaseModel):
+    """Config models reject unknown keys (a typo is an error, not a silent default)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from monitor.clock import fmt_beijing
+from monitor.clock import beijing, fmt_beijing
 from monitor.config.models import Settings
 from monitor.config.types import at_least
 from monitor.scoring.grade import grade_label, one_line
@@ -21,12 +21,35 @@ KINDS = {
 }
 
 
-def channels_for(settings: Settings, grade: str, department: str | None) -> list[str]:
+def in_hours(window: str | None, now: datetime) -> bool:
+    """Whether Beijing time `now` falls in "HH:MM-HH:MM" (a window may cross midnight)."""
+    if window is None:
+        return True
+    start, end = window.split("-")
+    t = beijing(now).strftime("%H:%M")
+    return start <= t < end if start <= end else (t >= start or t < end)
+
+
+def channels_for(
+    settings: Settings,
+    grade: str,
+    department: str | None,
+    kind: str = "new_event",
+    topics: list[str] | None = None,
+    now: datetime | None = None,
+) -> list[str]:
+    """The channels of every route whose conditions all hold (Alertmanager's `continue`)."""
     out: list[str] = []
     for r in settings.channels.routes:
         if not at_least(grade, r.min_grade):
             continue
         if r.departments and department not in r.departments:
+            continue
+        if r.kinds and kind not in r.kinds:
+            continue
+        if r.topics and not set(r.topics).intersection(topics or []):
+            continue
+        if now is not None and not in_hours(r.hours, now):
             continue
         if r.channel not in out:
             out.append(r.channel)
@@ -71,7 +94,7 @@ def enqueue(
     }
     payload |= extra or {}
     out = []
-    for channel in channels_for(settings, ev.grade, dept):
+    for channel in channels_for(settings, ev.grade, dept, kind, list(ev.topics), now):
         full_key = f"{key}:{channel}"
         if session.scalar(select(Alert.id).where(Alert.key == full_key)):
             continue

@@ -42,6 +42,8 @@ class SlackChannel:
             f"*首发*：{e(payload['first_source'])}（{payload['discovered_at']} 发现）",
         ]
         fields += [f"*时限*：{e(x)}" for x in deadline_lines(payload, now)]
+        if payload.get("late_label"):
+            fields.append(f"_{e(payload['late_label'])}_")
         return [
             {"type": "section", "text": {"type": "mrkdwn", "text": head}},
             {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(fields)}},

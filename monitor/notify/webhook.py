@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
 from datetime import datetime
 from typing import Any
 
 from monitor.config.types import Secret
 from monitor.notify.base import SendResult
+from monitor.notify.http import post_json
 from monitor.notify.render import render_text
 
 
@@ -22,20 +20,8 @@ class WebhookChannel:
         self.timeout = timeout
 
     def send(self, payload: dict[str, Any], now: datetime) -> SendResult:
-        body = json.dumps(payload | {"text": render_text(payload, now)}, ensure_ascii=False)
-        req = urllib.request.Request(
-            self._url.get(),
-            data=body.encode("utf-8"),
-            method="POST",
-            headers={"Content-Type": "application/json; charset=utf-8"},
-        )
-        try:
-            with urllib.request.urlopen(req, timeout=self.timeout):
-                return SendResult.sent()
-        except urllib.error.HTTPError as e:
-            retry = e.code == 429 or e.code >= 500
-            # the URL is a secret: name the channel, never the address
-            return SendResult(False, retry=retry, error=f"Webhook 返回 HTTP {e.code}")
-        except (urllib.error.URLError, OSError) as e:
-            reason = getattr(e, "reason", e)
-            return SendResult(False, retry=True, error=f"Webhook 连接失败：{type(reason).__name__}")
+        body = payload | {"text": render_text(payload, now)}
+        out = post_json(self._url.get(), body, self.timeout, "Webhook")
+        if out.status is not None and 200 <= out.status < 300:
+            return SendResult.sent()
+        return SendResult(False, retry=out.retryable, error=out.error, retry_after=out.retry_after)

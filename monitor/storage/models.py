@@ -230,3 +230,4 @@ class AuditLog(Base):
 
 # Tables of later areas live in their own modules (storage/<area>.py) and are imported
 # here, in a written-out list, so that Base.metadata and the migrations see them.
+import monitor.storage.alerts  # noqa: E402, F401  delivery attempts

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -29,20 +29,34 @@ class FakeServer:
     script: list[tuple[int, dict[str, str], bytes]] = field(default_factory=list)
 
 
+Responder = Callable[[Recorded], tuple[int, dict[str, str], Any]]
+
+
+def _encode(body: Any) -> bytes:
+    return body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode()
+
+
 @contextmanager
-def fake_http(script: list[tuple[int, dict[str, str], Any]]) -> Iterator[FakeServer]:
-    encoded = [
-        (st, h, b if isinstance(b, bytes) else json.dumps(b).encode()) for st, h, b in script
-    ]
+def fake_http(
+    script: list[tuple[int, dict[str, str], Any]] | None = None,
+    responder: Responder | None = None,
+) -> Iterator[FakeServer]:
+    """Answers from `script` in order (the last repeats), or computes each answer."""
+    encoded = [(st, h, _encode(b)) for st, h, b in script or []]
     state = FakeServer(url="", script=encoded)
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:  # noqa: N802
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length)
-            state.requests.append(Recorded(self.path, dict(self.headers), body))
-            i = min(len(state.requests) - 1, len(state.script) - 1)
-            status, headers, payload = state.script[i]
+            recorded = Recorded(self.path, dict(self.headers), body)
+            state.requests.append(recorded)
+            if responder is not None:
+                status, headers, answer = responder(recorded)
+                payload = _encode(answer)
+            else:
+                i = min(len(state.requests) - 1, len(state.script) - 1)
+                status, headers, payload = state.script[i]
             self.send_response(status)
             for k, v in ({"Content-Type": "application/json"} | headers).items():
                 self.send_header(k, v)

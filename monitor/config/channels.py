@@ -1,0 +1,129 @@
+"""channels.yaml: where alerts go (one entry per channel) and which alerts go where (routes)."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from monitor.config.types import Grade, Strict
+
+# Messages per minute each kind of receiver accepts (DingTalk and WeCom group robots:
+# 20/min per robot; Slack: about 1/s per channel).
+DEFAULT_RATE = {"console": 0, "slack": 60, "dingtalk": 20, "wecom": 20, "email": 30, "webhook": 120}
+ALERT_KINDS = (
+    "new_event",
+    "grade_up",
+    "deadline_breach",
+    "deadline_reminder",
+    "source_health",
+    "calendar_fallback",
+)
+
+
+class ChannelBase(Strict):
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    # 0 = no limit; unset = the receiver's documented limit (DEFAULT_RATE)
+    rate_per_minute: int | None = Field(None, ge=0)
+    timeout: float = Field(10, gt=0, le=120)  # seconds for one send
+
+    def rate(self) -> int:
+        kind = getattr(self, "type")  # noqa: B009 - each subclass declares it
+        return DEFAULT_RATE[kind] if self.rate_per_minute is None else self.rate_per_minute
+
+
+class ConsoleChannel(ChannelBase):
+    type: Literal["console"]
+
+
+class SlackChannel(ChannelBase):
+    type: Literal["slack"]
+    token_env: str
+    channel: str
+    base_url: str = "https://slack.com/api/"
+
+
+class DingTalkChannel(ChannelBase):
+    type: Literal["dingtalk"]
+    webhook_env: str  # the robot's full webhook URL, with its access_token
+    secret_env: str | None = None  # the robot's signing secret (加签), if it has one
+
+
+class WeComChannel(ChannelBase):
+    type: Literal["wecom"]
+    webhook_env: str  # the group robot's full webhook URL, with its key
+
+
+class EmailChannel(ChannelBase):
+    type: Literal["email"]
+    host: str
+    port: int = Field(465, ge=1, le=65535)
+    security: Literal["ssl", "starttls", "none"] = "ssl"
+    username_env: str | None = None
+    password_env: str | None = None
+    sender: str
+    to: list[str] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _login_pair(self) -> EmailChannel:
+        if (self.username_env is None) != (self.password_env is None):
+            raise ValueError("username_env 与 password_env 须同时给出或同时省略")
+        return self
+
+
+class WebhookChannel(ChannelBase):
+    type: Literal["webhook"]
+    url_env: str
+
+
+Channel = Annotated[
+    ConsoleChannel | SlackChannel | DingTalkChannel | WeComChannel | EmailChannel | WebhookChannel,
+    Field(discriminator="type"),
+]
+SECRET_FIELDS = (
+    "token_env",
+    "url_env",
+    "webhook_env",
+    "secret_env",
+    "username_env",
+    "password_env",
+)
+
+_HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
+
+
+class Route(Strict):
+    """Every route whose conditions all hold sends the alert to its channel."""
+
+    channel: str
+    min_grade: Grade = "IV"
+    departments: list[str] = []  # lead department codes; empty = any
+    topics: list[str] = []  # any of these topics; empty = any
+    kinds: list[Literal[ALERT_KINDS]] = []  # type: ignore[valid-type]  # empty = any
+    hours: str | None = None  # "08:30-17:30" Beijing time; None = around the clock
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, v: str | None) -> str | None:
+        if v is not None and not _HOURS.match(v):
+            raise ValueError(f"应为 HH:MM-HH:MM 格式的时段（北京时间），实际为 {v!r}")
+        return v
+
+
+class ChannelsConfig(Strict):
+    channels: list[Channel] = Field(min_length=1)
+    routes: list[Route] = []
+
+    @model_validator(mode="after")
+    def _refs(self) -> ChannelsConfig:
+        names = [c.name for c in self.channels]
+        if len(set(names)) != len(names):
+            raise ValueError("渠道名称（name）必须唯一")
+        for r in self.routes:
+            if r.channel not in names:
+                raise ValueError(f"路由引用的渠道 {r.channel!r} 未定义")
+        return self
+
+    def by_name(self, name: str) -> Channel | None:
+        return next((c for c in self.channels if c.name == name), None)

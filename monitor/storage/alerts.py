@@ -1,0 +1,23 @@
+"""The delivery log: one row per attempt to hand an alert to a channel."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from monitor.storage.models import Base
+
+
+class AlertAttempt(Base):
+    __tablename__ = "alert_attempts"
+    __table_args__ = (Index("ix_alert_attempts_channel_at", "channel", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime]
+    ok: Mapped[bool] = mapped_column(Boolean)
+    retry: Mapped[bool] = mapped_column(Boolean, default=False)
+    error: Mapped[str | None] = mapped_column(Text)
+    duration_ms: Mapped[int] = mapped_column(Integer, default=0)
