@@ -67,7 +67,11 @@ def build_scheduler(ctx: Context, channels: dict[str, Channel]) -> BackgroundSch
         next_run_time=start,
     )
     sched.add_job(
-        _guarded("dispatch", lambda: deliver_due(ctx.db, channels, utcnow(), limits)),
+        _guarded(
+            "dispatch",
+            # sends still marked `sending` from before this start were cut off by a crash
+            lambda: deliver_due(ctx.db, channels, utcnow(), limits, in_doubt_before=start),
+        ),
         "interval",
         seconds=svc.dispatch.interval.total_seconds(),
         id="dispatch",

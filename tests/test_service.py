@@ -45,7 +45,13 @@ def test_service_runs_the_sample_end_to_end_and_stops_cleanly(tmp_path) -> None:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             health = _health(setup.web_port)
-            if health and health["events"] >= 3 and health["pending_alerts"] == 0:
+            if (
+                health
+                and health["mentions"] >= 15
+                and health["analysis_backlog"] == 0
+                and health["events"] >= 3
+                and health["pending_alerts"] == 0
+            ):
                 break
             assert proc.poll() is None, log.read_text()
             time.sleep(1)

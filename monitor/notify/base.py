@@ -21,5 +21,13 @@ class SendResult:
 
 class Channel(Protocol):
     name: str
+    # True when sending the same alert twice is harmless (the receiver deduplicates by
+    # payload["alert_key"]); then an alert whose outcome is unknown is simply sent again.
+    idempotent: bool
 
     def send(self, payload: dict[str, Any], now: datetime) -> SendResult: ...
+
+    def delivered(self, key: str, since: datetime) -> bool | None:
+        """After a crash mid-send: did the alert with this key reach the receiver?
+        True / False when the receiver can be asked, None when it cannot."""
+        ...

@@ -13,6 +13,11 @@ from monitor.notify.render import render_text
 class ConsoleChannel:
     description = "在服务终端和日志中打印预警"
 
+    idempotent = False
+
+    def delivered(self, key: str, since: datetime) -> bool | None:
+        return None  # a terminal keeps no record to ask
+
     def __init__(self, name: str, stream: TextIO | None = None) -> None:
         self.name = name
         self.stream = stream

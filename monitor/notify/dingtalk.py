@@ -29,6 +29,11 @@ def sign(secret: str, timestamp_ms: int) -> str:
 class DingTalkChannel:
     description = "钉钉群机器人（Markdown 消息，支持加签）"
 
+    idempotent = False
+
+    def delivered(self, key: str, since: datetime) -> bool | None:
+        return None  # the receiver offers no way to look a message up
+
     def __init__(
         self, name: str, webhook: Secret, secret: Secret | None, timeout: float = 10
     ) -> None:

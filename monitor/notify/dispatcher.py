@@ -1,6 +1,13 @@
 """Deliver the outbox: per channel in order, within its rate limit, with backoff, every attempt
 recorded. An alert that backs off holds back the later alerts of its channel, so that after an
-outage they arrive in the order they were raised, each saying how late it is."""
+outage they arrive in the order they were raised, each saying how late it is.
+
+Exactly once across crashes: an alert is marked `sending` (committed) before it is handed to
+its channel. One still `sending` when a new dispatcher starts was interrupted mid-send (kill -9,
+power loss); its outcome is unknown, so it is reconciled, not blindly repeated: the channel is
+asked whether it arrived (Slack: message metadata); when the receiver deduplicates (webhooks:
+Idempotency-Key) it is simply sent again; otherwise it is sent again saying it may duplicate.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +29,8 @@ log = logging.getLogger(__name__)
 BACKOFF_FIRST = 30.0  # seconds
 BACKOFF_MAX = 3600.0
 LATE_AFTER = timedelta(minutes=5)  # older than this when sent: the message says so
+IN_DOUBT_AFTER = timedelta(minutes=10)  # no send takes this long: its process died
+DUPLICATE_NOTE = "服务中断后补发：此前的发送结果无法确认，可能与已收到的消息重复"
 # Updates of one event queued together go out as one message (its newest state).
 MERGEABLE = ("new_event", "grade_up")
 
@@ -33,6 +42,7 @@ class DispatchReport:
     failed: int = 0
     merged: int = 0
     deferred: int = 0  # held back by a rate limit or an earlier alert of the channel
+    reconciled: int = 0  # interrupted sends found delivered, not sent again
 
 
 def backoff(attempts: int, result: SendResult) -> timedelta:
@@ -55,22 +65,30 @@ def deliver_due(
     now: datetime,
     limits: dict[str, int] | None = None,
     batch: int = 500,
+    in_doubt_before: datetime | None = None,
 ) -> DispatchReport:
-    """`limits`: messages per minute per channel name (0 or absent: no limit)."""
+    """Deliver what is due. `limits`: messages per minute per channel (0/absent: none).
+    `in_doubt_before`: an alert marked `sending` before this moment was interrupted (the
+    service passes its own start time); by default, one sending for over 10 minutes."""
     report = DispatchReport()
+    doubt = in_doubt_before or now - IN_DOUBT_AFTER
     with db.session() as s:
-        pending = list(
-            s.scalars(
-                select(Alert).where(Alert.status == "pending").order_by(Alert.id).limit(batch)
+        due = (
+            select(Alert)
+            .where(
+                (Alert.status == "pending")
+                | ((Alert.status == "sending") & (Alert.next_attempt_at < doubt))
             )
+            .order_by(Alert.id)
+            .limit(batch)
         )
+        pending = list(s.scalars(due))
     queues: dict[str, list[Alert]] = defaultdict(list)
     for alert in pending:
         queues[alert.channel].append(alert)
     for name, queue in queues.items():
-        _deliver_channel(
-            db, name, channels.get(name), queue, now, (limits or {}).get(name, 0), report
-        )
+        per_minute = (limits or {}).get(name, 0)
+        _deliver_channel(db, name, channels.get(name), queue, now, per_minute, report)
     return report
 
 
@@ -83,64 +101,95 @@ def _deliver_channel(
     per_minute: int,
     report: DispatchReport,
 ) -> None:
-    queue = _merge_updates(db, queue, now, report)
-    for alert in queue:
-        if as_utc(alert.next_attempt_at) > as_utc(now):
+    for alert in _merge_updates(db, queue, now, report):
+        note = None
+        if alert.status == "sending":  # interrupted mid-send by a crash
+            outcome = _reconcile(channel, alert)
+            if outcome is True:
+                _record(db, alert.id, name, SendResult(True), 0, now, report)
+                report.reconciled += 1
+                continue
+            if outcome is None and channel is not None and not channel.idempotent:
+                note = DUPLICATE_NOTE
+        elif as_utc(alert.next_attempt_at) > as_utc(now):
             report.deferred += 1
-            return  # head of the line is backing off: keep the channel's order
+            return  # the head of the line is backing off: keep the channel's order
         if per_minute and _sent_last_minute(db, name, now) >= per_minute:
             report.deferred += 1
             return
-        result, ms = _send(channel, name, alert, now)
+        _mark_sending(db, alert.id, now)
+        result, ms = _send(channel, name, alert, now, note)
         _record(db, alert.id, name, result, ms, now, report)
         if not result.ok and result.retry:
             return
+
+
+def _reconcile(channel: Channel | None, alert: Alert) -> bool | None:
+    if channel is None:
+        return None
+    try:
+        return channel.delivered(alert.key, alert.next_attempt_at - timedelta(minutes=1))
+    except Exception:  # asking is best effort; not knowing is handled
+        log.exception("channel %s could not be asked about alert %s", channel.name, alert.id)
+        return None
 
 
 def _merge_updates(
     db: Database, queue: list[Alert], now: datetime, report: DispatchReport
 ) -> list[Alert]:
     """Several due updates of one event: keep the newest, mark the others merged into it."""
-    newest: dict[int, Alert] = {}
-    for a in queue:
-        if a.kind in MERGEABLE and a.event_id is not None and a.next_attempt_at <= now:
-            newest[a.event_id] = a
-    keep = []
+
+    def mergeable(a: Alert) -> bool:
+        return (
+            a.status == "pending"
+            and a.kind in MERGEABLE
+            and a.event_id is not None
+            and as_utc(a.next_attempt_at) <= as_utc(now)
+        )
+
+    newest = {a.event_id: a for a in queue if mergeable(a)}
+    keep: list[Alert] = []
     merged: list[tuple[int, int]] = []
     for a in queue:
-        winner = newest.get(a.event_id) if a.kind in MERGEABLE and a.event_id else None
-        if winner is not None and winner.id != a.id and a.next_attempt_at <= now:
+        winner = newest.get(a.event_id) if mergeable(a) else None
+        if winner is not None and winner.id != a.id:
             merged.append((a.id, winner.id))
         else:
             keep.append(a)
     if merged:
         with db.session() as s:
-            for loser, winner in merged:
+            for loser, winner_id in merged:
                 row = s.get_one(Alert, loser)
                 row.status, row.sent_at = "merged", now
-                row.last_error = f"并入预警 #{winner}"
+                row.last_error = f"并入预警 #{winner_id}"
         report.merged += len(merged)
     return keep
 
 
 def _sent_last_minute(db: Database, name: str, now: datetime) -> int:
     with db.session() as s:
-        return (
-            s.scalar(
-                select(func.count(AlertAttempt.id)).where(
-                    AlertAttempt.channel == name, AlertAttempt.at > now - timedelta(minutes=1)
-                )
-            )
-            or 0
+        since = now - timedelta(minutes=1)
+        count = select(func.count(AlertAttempt.id)).where(
+            AlertAttempt.channel == name, AlertAttempt.at > since
         )
+        return s.scalar(count) or 0
+
+
+def _mark_sending(db: Database, alert_id: int, now: datetime) -> None:
+    """Committed before the send: a crash from here on leaves the alert in doubt, not lost."""
+    with db.session() as s:
+        row = s.get_one(Alert, alert_id)
+        row.status, row.next_attempt_at = "sending", now
 
 
 def _send(
-    channel: Channel | None, name: str, alert: Alert, now: datetime
+    channel: Channel | None, name: str, alert: Alert, now: datetime, note: str | None
 ) -> tuple[SendResult, int]:
     if channel is None:
         return SendResult(False, retry=False, error=f"渠道 {name} 未配置"), 0
-    payload = dict(alert.payload)
+    payload = dict(alert.payload) | {"alert_key": alert.key}
+    if note:
+        payload["duplicate_label"] = note
     late = late_label(alert.created_at, now)
     if late:
         payload["late_label"] = late
@@ -180,6 +229,7 @@ def _record(
             row.status, row.sent_at, row.last_error = "sent", now, None
             report.sent += 1
         elif result.retry:
+            row.status = "pending"
             row.next_attempt_at = now + backoff(row.attempts, result)
             row.last_error = result.error
             report.retrying += 1

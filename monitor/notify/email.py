@@ -19,6 +19,11 @@ from monitor.templating import html_env
 class EmailChannel:
     description = "电子邮件（SMTP，HTML 正文附纯文本）"
 
+    idempotent = False
+
+    def delivered(self, key: str, since: datetime) -> bool | None:
+        return None  # the receiver offers no way to look a message up
+
     def __init__(
         self,
         cfg: EmailConfig,

@@ -23,13 +23,15 @@ class HttpOutcome:
         return self.status is None or self.status == 429 or self.status >= 500
 
 
-def post_json(url: str, payload: Any, timeout: float, receiver: str) -> HttpOutcome:
+def post_json(
+    url: str, payload: Any, timeout: float, receiver: str, headers: dict[str, str] | None = None
+) -> HttpOutcome:
     body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
     req = urllib.request.Request(
         url,
         data=body,
         method="POST",
-        headers={"Content-Type": "application/json; charset=utf-8"},
+        headers={"Content-Type": "application/json; charset=utf-8"} | (headers or {}),
     )
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:

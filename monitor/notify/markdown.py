@@ -34,8 +34,9 @@ def render_markdown(payload: dict[str, Any], now: datetime) -> tuple[str, str]:
     if payload.get("clock_title"):
         lines.append(f"- 超期：{e(payload['clock_title'])}（应于 {payload['due_label']} 前完成）")
     lines += [f"- 时限：{e(x)}" for x in deadline_lines(payload, now)]
-    if payload.get("late_label"):
-        lines.append(f"- {payload['late_label']}")
+    for note in ("late_label", "duplicate_label"):
+        if payload.get(note):
+            lines.append(f"- {payload[note]}")
     return title[:64], "\n".join(lines)
 
 

@@ -12,6 +12,7 @@ from monitor.config.types import Secret
 from monitor.notify.base import SendResult
 from monitor.notify.render import deadline_lines, render_text, slack_escape
 
+METADATA_TYPE = "yuqing_alert"
 # Slack errors that a later attempt can cure; everything else is a configuration problem.
 _RETRYABLE = {
     "ratelimited",
@@ -42,19 +43,45 @@ class SlackChannel:
             f"*首发*：{e(payload['first_source'])}（{payload['discovered_at']} 发现）",
         ]
         fields += [f"*时限*：{e(x)}" for x in deadline_lines(payload, now)]
-        if payload.get("late_label"):
-            fields.append(f"_{e(payload['late_label'])}_")
+        for note in ("late_label", "duplicate_label"):
+            if payload.get(note):
+                fields.append(f"_{e(payload[note])}_")
         return [
             {"type": "section", "text": {"type": "mrkdwn", "text": head}},
             {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(fields)}},
         ]
 
+    idempotent = False
+
+    def delivered(self, key: str, since: datetime) -> bool | None:
+        """Look for our key in the channel's recent messages (message metadata). Needs the
+        channel's ID (C…) in config and the history scope; otherwise we cannot tell."""
+        try:
+            resp = self._client.conversations_history(
+                channel=self.channel,
+                oldest=f"{since.timestamp():.6f}",
+                include_all_metadata=True,
+                limit=200,
+            )
+        except (SlackApiError, OSError):
+            return None
+        for message in resp.get("messages", []):
+            meta = message.get("metadata") or {}
+            if meta.get("event_type") == METADATA_TYPE and (
+                (meta.get("event_payload") or {}).get("key") == key
+            ):
+                return True
+        return False
+
     def send(self, payload: dict[str, Any], now: datetime) -> SendResult:
+        key = payload.get("alert_key")
+        meta = {"event_type": METADATA_TYPE, "event_payload": {"key": key}} if key else None
         try:
             self._client.chat_postMessage(
                 channel=self.channel,
                 text=render_text(payload, now, escape=slack_escape),
                 blocks=self.blocks(payload, now),
+                metadata=meta,
             )
         except SlackApiError as e:
             code = str(e.response.get("error", "unknown_error"))

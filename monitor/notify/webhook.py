@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import quote
 from typing import Any
 
 from monitor.config.types import Secret
@@ -14,6 +15,11 @@ from monitor.notify.render import render_text
 class WebhookChannel:
     description = "以 JSON 形式推送到任意 Webhook 地址"
 
+    idempotent = True  # every request carries Idempotency-Key: the alert's key
+
+    def delivered(self, key: str, since: datetime) -> bool | None:
+        return None
+
     def __init__(self, name: str, url: Secret, timeout: float = 10) -> None:
         self.name = name
         self._url = url
@@ -21,7 +27,10 @@ class WebhookChannel:
 
     def send(self, payload: dict[str, Any], now: datetime) -> SendResult:
         body = payload | {"text": render_text(payload, now)}
-        out = post_json(self._url.get(), body, self.timeout, "Webhook")
+        key = payload.get("alert_key")
+        # headers are Latin-1: percent-encode so any key is a valid header value
+        headers = {"Idempotency-Key": quote(key, safe=":-_.")} if key else {}
+        out = post_json(self._url.get(), body, self.timeout, "Webhook", headers)
         if out.status is not None and 200 <= out.status < 300:
             return SendResult.sent()
         return SendResult(False, retry=out.retryable, error=out.error, retry_after=out.retry_after)

@@ -18,6 +18,11 @@ _RETRY_CODES = {45009, -1}
 class WeComChannel:
     description = "企业微信群机器人（Markdown 消息）"
 
+    idempotent = False
+
+    def delivered(self, key: str, since: datetime) -> bool | None:
+        return None  # the receiver offers no way to look a message up
+
     def __init__(self, name: str, webhook: Secret, timeout: float = 10) -> None:
         self.name = name
         self._webhook = webhook

@@ -127,7 +127,16 @@ def create_app(
                     )
                     or 0,
                     "pending_alerts": s.scalar(
-                        select(func.count()).select_from(Alert).where(Alert.status == "pending")
+                        select(func.count())
+                        .select_from(Alert)
+                        .where(Alert.status.in_(("pending", "sending")))
+                    )
+                    or 0,
+                    # stored but not yet scored and grouped: the analysis stage's backlog
+                    "analysis_backlog": s.scalar(
+                        select(func.count())
+                        .select_from(Mention)
+                        .where(Mention.analysed_at.is_(None))
                     )
                     or 0,
                 }
