@@ -181,7 +181,7 @@ def _queue_titled(
                     channel=channel,
                     kind=kind,
                     event_id=event_id,
-                    payload=payload(t),
+                    payload=payload(t) | {"kind": kind},
                     next_attempt_at=NOW,
                     created_at=NOW,
                 )
@@ -235,3 +235,20 @@ def test_every_attempt_is_recorded(database: Database) -> None:
     with database.session() as s:
         attempts = [(a.ok, a.retry, a.error) for a in s.scalars(select(AlertAttempt))]
     assert attempts == [(False, True, "Webhook 返回 HTTP 500"), (True, False, None)]
+
+
+def test_later_updates_of_an_event_go_into_its_slack_thread(database: Database) -> None:
+    from tests.helpers.fake_slack import fake_slack
+
+    event_id = _event(database)
+    with fake_slack() as slack:
+        ch = {"slack": SlackChannel("slack", Secret("xoxb-test", "T"), "C0DUTY", slack.base_url)}
+        _queue_titled(database, "slack", ["新事件"], "new_event", event_id)
+        deliver_due(database, ch, NOW)
+        _queue_titled(database, "slack", ["等级上升"], "grade_up", event_id)
+        _queue_titled(database, "slack", ["另一事件"], "new_event", None)
+        deliver_due(database, ch, NOW + timedelta(minutes=5))
+        first, update, other = slack.messages
+    assert "thread_ts" not in first
+    assert update["thread_ts"] == first["ts"] and update["reply_broadcast"] is True
+    assert "thread_ts" not in other

@@ -13,10 +13,11 @@ class SendResult:
     retry: bool = False  # worth trying again later (outage, rate limit); False = give up
     error: str | None = None  # for people; never contains a secret
     retry_after: float | None = None  # seconds the channel asked us to wait
+    receipt: str | None = None  # the receiver's id for the message (Slack: its ts)
 
     @classmethod
-    def sent(cls) -> SendResult:
-        return cls(True)
+    def sent(cls, receipt: str | None = None) -> SendResult:
+        return cls(True, receipt=receipt)
 
 
 class Channel(Protocol):

@@ -118,7 +118,7 @@ def _deliver_channel(
             report.deferred += 1
             return
         _mark_sending(db, alert.id, now)
-        result, ms = _send(channel, name, alert, now, note)
+        result, ms = _send(db, channel, name, alert, now, note)
         _record(db, alert.id, name, result, ms, now, report)
         if not result.ok and result.retry:
             return
@@ -182,12 +182,42 @@ def _mark_sending(db: Database, alert_id: int, now: datetime) -> None:
         row.status, row.next_attempt_at = "sending", now
 
 
+def _thread_of(db: Database, alert: Alert) -> str | None:
+    """The receipt of the first message about this event on this channel, if any: later
+    updates go into its thread instead of the channel's main flow."""
+    if alert.event_id is None:
+        return None
+    with db.session() as s:
+        first = (
+            select(AlertAttempt.receipt)
+            .join(Alert, Alert.id == AlertAttempt.alert_id)
+            .where(
+                Alert.event_id == alert.event_id,
+                Alert.channel == alert.channel,
+                Alert.id != alert.id,
+                AlertAttempt.ok.is_(True),
+                AlertAttempt.receipt.is_not(None),
+            )
+            .order_by(AlertAttempt.id)
+            .limit(1)
+        )
+        return s.scalar(first)
+
+
 def _send(
-    channel: Channel | None, name: str, alert: Alert, now: datetime, note: str | None
+    db: Database,
+    channel: Channel | None,
+    name: str,
+    alert: Alert,
+    now: datetime,
+    note: str | None,
 ) -> tuple[SendResult, int]:
     if channel is None:
         return SendResult(False, retry=False, error=f"渠道 {name} 未配置"), 0
     payload = dict(alert.payload) | {"alert_key": alert.key}
+    thread = _thread_of(db, alert)
+    if thread:
+        payload["thread_ts"] = thread
     if note:
         payload["duplicate_label"] = note
     late = late_label(alert.created_at, now)
@@ -223,6 +253,7 @@ def _record(
                 retry=result.retry,
                 error=result.error,
                 duration_ms=ms,
+                receipt=result.receipt,
             )
         )
         if result.ok:

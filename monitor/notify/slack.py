@@ -13,6 +13,7 @@ from monitor.notify.base import SendResult
 from monitor.notify.render import deadline_lines, render_text, slack_escape
 
 METADATA_TYPE = "yuqing_alert"
+BROADCAST = ("grade_up", "deadline_breach")
 # Slack errors that a later attempt can cure; everything else is a configuration problem.
 _RETRYABLE = {
     "ratelimited",
@@ -76,12 +77,17 @@ class SlackChannel:
     def send(self, payload: dict[str, Any], now: datetime) -> SendResult:
         key = payload.get("alert_key")
         meta = {"event_type": METADATA_TYPE, "event_payload": {"key": key}} if key else None
+        thread = payload.get("thread_ts")
         try:
-            self._client.chat_postMessage(
+            resp = self._client.chat_postMessage(
                 channel=self.channel,
                 text=render_text(payload, now, escape=slack_escape),
                 blocks=self.blocks(payload, now),
                 metadata=meta,
+                # later updates of an event go into its thread; the serious ones are also
+                # shown in the channel so nobody misses them
+                thread_ts=thread,
+                reply_broadcast=bool(thread) and payload.get("kind") in BROADCAST,
             )
         except SlackApiError as e:
             code = str(e.response.get("error", "unknown_error"))
@@ -94,4 +100,4 @@ class SlackChannel:
             )
         except OSError as e:
             return SendResult(False, retry=True, error=f"连接 Slack 失败：{type(e).__name__}")
-        return SendResult.sent()
+        return SendResult.sent(receipt=str(resp.get("ts") or "") or None)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from urllib.parse import quote
 from typing import Any
+from urllib.parse import quote
 
 from monitor.config.types import Secret
 from monitor.notify.base import SendResult

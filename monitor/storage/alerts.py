@@ -21,3 +21,4 @@ class AlertAttempt(Base):
     retry: Mapped[bool] = mapped_column(Boolean, default=False)
     error: Mapped[str | None] = mapped_column(Text)
     duration_ms: Mapped[int] = mapped_column(Integer, default=0)
+    receipt: Mapped[str | None] = mapped_column(String(100))  # e.g. Slack's message ts

@@ -3,6 +3,7 @@ conversations.history, answering in Slack's JSON as slack-sdk expects."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -39,10 +40,9 @@ def fake_slack(token: str = "xoxb-test") -> Iterator[FakeSlack]:
             self.send_header("Content-Type", "application/json; charset=utf-8")
             self.send_header("Content-Length", str(len(raw)))
             self.end_headers()
-            try:
+            # the client may have died waiting (the kill -9 test): Slack kept the message
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 self.wfile.write(raw)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the client died waiting (the kill -9 test): Slack kept the message
 
         def _authorised(self) -> bool:
             if self.headers.get("Authorization") != f"Bearer {state.token}":

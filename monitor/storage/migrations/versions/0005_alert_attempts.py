@@ -26,6 +26,7 @@ def upgrade() -> None:
         sa.Column("retry", sa.Boolean(), nullable=False),
         sa.Column("error", sa.Text(), nullable=True),
         sa.Column("duration_ms", sa.Integer(), nullable=False),
+        sa.Column("receipt", sa.String(length=100), nullable=True),
         sa.ForeignKeyConstraint(["alert_id"], ["alerts.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
