@@ -77,7 +77,7 @@ def main() -> None:
         report = analyse_pending(ctx.db, app, scorer, ctx.book, now)
         stage_s = time.perf_counter() - t0
         ctx.db.dispose()
-    print(f"sentiment (snownlp) alone: {N / sentiment_s:,.0f} texts/s")
+    print(f"sentiment ({scorer.model.name}) alone: {N / sentiment_s:,.0f} texts/s")
     print(
         f"analysis stage: {report.mentions / stage_s:,.0f} mentions/s "
         f"({report.mentions} mentions, {report.events_opened} events, {report.alerts} alerts)"

@@ -32,4 +32,5 @@ class Context:
 
     @cached_property
     def scorer(self) -> Scorer:
-        return Scorer(self.app.settings)  # loads the sentiment model: only when needed
+        trained = self.app.path(self.app.settings.scoring.sentiment.trained_path)
+        return Scorer(self.app.settings, trained_path=trained)  # loads the model: only when needed

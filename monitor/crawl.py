@@ -15,9 +15,12 @@ from dataclasses import dataclass
 
 from monitor.clock import utcnow
 from monitor.context import Context
+from monitor.crawlstate import load_memory, save_memory
 from monitor.ingest import Ingest, record_run
 
 log = logging.getLogger(__name__)
+# Items stored per transaction: one commit per item costs more than the extraction.
+INGEST_BATCH = 50
 
 
 @dataclass
@@ -26,14 +29,26 @@ class CrawlSummary:
     stored: int
     duplicates: int
     errors: list[str]
+    skipped: int = 0  # pages not fetched, or answered 304, because nothing had changed
 
 
-def crawl_here(ctx: Context, names: list[str]) -> list[CrawlSummary]:
+def crawl_here(
+    ctx: Context, names: list[str], keywords: list[str] | None = None
+) -> list[CrawlSummary]:
     """Crawl the named sources in this process (only once per process) and store the items."""
     from spiders.run import crawl  # imports Scrapy/Twisted only when crawling
 
-    sink = Ingest(ctx.app, ctx.db)
-    reports = crawl(ctx.app, names, sink)
+    sink = Ingest(ctx.app, ctx.db, batch=INGEST_BATCH, background=True)
+    configured = ctx.settings.sources
+    memories = {}
+    for name in names:
+        cfg = configured.get(name)
+        if cfg is not None:
+            memories[name] = load_memory(ctx.db, name, cfg.kind)
+    try:
+        reports = crawl(ctx.app, names, sink, memories, keywords)
+    finally:
+        sink.close()
     now = utcnow()
     out = []
     for name in names:
@@ -43,9 +58,16 @@ def crawl_here(ctx: Context, names: list[str]) -> list[CrawlSummary]:
         if counts:
             errors += counts.rejected
         record_run(ctx.db, ctx.app, name, errors, now)
+        memory = memories.get(name)
+        if memory is not None:
+            save_memory(ctx.db, name, memory, now)
         out.append(
             CrawlSummary(
-                name, counts.stored if counts else 0, counts.duplicates if counts else 0, errors
+                name,
+                counts.stored if counts else 0,
+                counts.duplicates if counts else 0,
+                errors,
+                memory.skipped + memory.unchanged if memory else 0,
             )
         )
     return out
@@ -56,7 +78,9 @@ _lock = threading.Lock()
 _stopping = threading.Event()
 
 
-def crawl_child(config_dir: str, name: str, timeout: float = 1800) -> int:
+def crawl_child(
+    config_dir: str, name: str, timeout: float = 1800, keywords: list[str] | None = None
+) -> int:
     """Run `yuqing crawl NAME --no-analyse` as a child process; returns its exit code."""
     cmd = [
         sys.executable,
@@ -69,6 +93,8 @@ def crawl_child(config_dir: str, name: str, timeout: float = 1800) -> int:
         "--no-analyse",
         "--quiet",
     ]
+    if keywords:
+        cmd += ["--keywords", ",".join(keywords)]
     with _lock:
         # Checked under the lock that stop_children() takes: once shutdown has begun no
         # new crawl starts, so no child outlives the service.

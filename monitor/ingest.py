@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 import logging
+import queue
+import random
+import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from monitor.clock import utcnow
 from monitor.config.loader import AppConfig
-from monitor.pipeline.normalise import normalise
+from monitor.pipeline.normalise import Normalised, normalise
 from monitor.pipeline.store import ensure_source, store
 from monitor.storage.db import Database
 from monitor.storage.models import Source
 
 log = logging.getLogger(__name__)
+# SQLite in WAL mode answers "busy" at once (no busy_timeout wait) when a read
+# transaction must become a write one after another process wrote: retry, with jitter.
+LOCK_RETRIES = 40
 
 
 @dataclass
@@ -28,13 +36,45 @@ class IngestCounts:
 
 
 class Ingest:
-    """Callable item sink for spiders.run.crawl(); one transaction per item."""
+    """Callable item sink for spiders.run.crawl().
 
-    def __init__(self, app: AppConfig, db: Database, now: Callable[[], datetime] = utcnow) -> None:
+    Items are stored `batch` at a time in one transaction (each in its own savepoint, so
+    one bad item is rejected alone); call `close()` after the crawl to store the rest.
+    With batch=1 (the default) every item is committed as it arrives. With
+    `background=True` the batches are stored by one worker thread, so the crawl goes on
+    downloading while the previous batch is written; `close()` waits for it.
+    """
+
+    def __init__(
+        self,
+        app: AppConfig,
+        db: Database,
+        now: Callable[[], datetime] = utcnow,
+        batch: int = 1,
+        background: bool = False,
+    ) -> None:
         self.app = app
         self.db = db
         self.now = now
+        self.batch = max(1, batch)
+        self.pending: list[Normalised] = []
         self.counts: dict[str, IngestCounts] = {}
+        self._queue: queue.Queue[list[Normalised] | None] | None = None
+        self._worker: threading.Thread | None = None
+        self._failure: BaseException | None = None
+        if background:
+            self._queue = queue.Queue(maxsize=4)  # backpressure: at most 4 batches waiting
+            self._worker = threading.Thread(target=self._drain, name="ingest", daemon=True)
+            self._worker.start()
+
+    def _drain(self) -> None:
+        assert self._queue is not None
+        while (items := self._queue.get()) is not None:
+            if self._failure is None:
+                try:
+                    self._write(items)
+                except BaseException as e:  # re-raised by close() in the caller's thread
+                    self._failure = e
 
     def __call__(self, item: Mapping[str, Any]) -> None:
         name = str(item.get("source", "?"))
@@ -47,12 +87,70 @@ class Ingest:
         if not n.title and not n.text:
             counts.rejected.append(f"{n.url}：页面没有正文")
             return
+        self.pending.append(n)
+        if len(self.pending) >= self.batch:
+            self._hand_on()
+
+    def _hand_on(self) -> None:
+        items, self.pending = self.pending, []
+        if not items:
+            return
+        if self._queue is not None:
+            self._queue.put(items)
+        else:
+            self._write(items)
+
+    def close(self) -> None:
+        """Store what is pending and, in background mode, wait for the worker."""
+        self._hand_on()
+        if self._queue is not None and self._worker is not None:
+            self._queue.put(None)
+            self._worker.join()
+            self._queue = self._worker = None
+        if self._failure is not None:
+            failure, self._failure = self._failure, None
+            raise failure
+
+    def _write(self, items: list[Normalised]) -> None:
+        """One transaction. Another crawler process writing to the same SQLite file can
+        make it busy: the batch is then retried as a whole."""
+        for attempt in range(1, LOCK_RETRIES + 1):
+            try:
+                tally = self._store(items)
+                break
+            except OperationalError as e:
+                if attempt == LOCK_RETRIES:
+                    raise
+                log.info("storing a batch: %s; retry %s", type(e).__name__, attempt)
+                time.sleep(min(0.05 * attempt, 1.0) * (0.5 + random.random()))
+        for name, (stored, duplicates, rejected) in tally.items():
+            counts = self.counts[name]
+            counts.stored += stored
+            counts.duplicates += duplicates
+            counts.rejected += rejected
+
+    def _store(self, items: list[Normalised]) -> dict[str, tuple[int, int, list[str]]]:
+        now = self.now()
+        tally: dict[str, tuple[int, int, list[str]]] = {}
         with self.db.session() as s:
-            src = ensure_source(s, self.app.settings, n.source)
-            if store(s, src, n, self.now()) is None:
-                counts.duplicates += 1
-            else:
-                counts.stored += 1
+            sources: dict[str, Source] = {}
+            for n in items:
+                stored, duplicates, rejected = tally.get(n.source, (0, 0, []))
+                try:
+                    with s.begin_nested():
+                        if n.source not in sources:
+                            sources[n.source] = ensure_source(s, self.app.settings, n.source)
+                        if store(s, sources[n.source], n, now) is None:
+                            duplicates += 1
+                        else:
+                            stored += 1
+                except OperationalError:
+                    raise
+                except SQLAlchemyError as e:
+                    log.warning("item %s not stored: %s", n.url, type(e).__name__)
+                    rejected = [*rejected, f"{n.url}：未能入库（{type(e).__name__}）"]
+                tally[n.source] = (stored, duplicates, rejected)
+        return tally
 
 
 def record_run(db: Database, app: AppConfig, name: str, errors: list[str], now: datetime) -> None:

@@ -1,17 +1,20 @@
-"""Mark clocks that passed unmet as breached and alert once per breach."""
+"""Mark clocks, disposal obligations and commitments that passed unmet as breached, and
+alert once per breach (the misses stay recorded for the assessment, 考核)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from monitor.clock import fmt_beijing
 from monitor.config.models import Settings
 from monitor.notify.outbox import enqueue
 from monitor.storage.db import Database
 from monitor.storage.models import Deadline, Event
+from monitor.storage.workflow import Commitment, DisposalObligation
+from workflow.reminders import Ladder, due_reminder
 from workflow.states import OPEN_STATES
 
 
@@ -45,6 +48,85 @@ def check_overdue(db: Database, settings: Settings, now: datetime) -> int:
                     "clock": d.clock,
                     "clock_title": d.title,
                     "due_label": fmt_beijing(d.due_at),
+                },
+            )
+        found += _ledger_breaches(s, settings, now)
+    remind(db, settings, now)
+    return found
+
+
+def remind(db: Database, settings: Settings, now: datetime) -> int:
+    """Queue the reminder each running clock has reached (once per point; from the database,
+    so a point reached while the service was down is reminded of when it comes back)."""
+    r = settings.deadlines.reminders
+    ladder = Ladder(tuple(r.at), r.before, r.overdue_every)
+    queued = 0
+    with db.session() as s:
+        rows = s.scalars(
+            select(Deadline)
+            .join(Event)
+            .where(
+                Deadline.met_at.is_(None),
+                Deadline.superseded.is_(False),
+                Event.state.in_(OPEN_STATES),
+            )
+            .options(selectinload(Deadline.event))
+        )
+        for d in rows:
+            due = due_reminder(d.starts_at, d.due_at, now, ladder)
+            if due is None:
+                continue
+            queued += len(
+                enqueue(
+                    s,
+                    settings,
+                    "deadline_reminder",
+                    d.event,
+                    now,
+                    key=f"remind:{d.id}:{due.point}",
+                    extra={
+                        "clock": d.clock,
+                        "clock_title": d.title,
+                        "due_label": fmt_beijing(d.due_at),
+                        "reminder": f"（{due.label}）",
+                    },
+                )
+            )
+    return queued
+
+
+def _ledger_breaches(s: Session, settings: Settings, now: datetime) -> int:
+    """Obligations and commitments past due and still open: breached once, alerted once."""
+    found = 0
+    for model, label, key in (
+        (DisposalObligation, "处置义务", "obligation"),
+        (Commitment, "承诺", "commitment"),
+    ):
+        rows = s.scalars(
+            select(model).where(
+                model.due_at <= now,
+                model.fulfilled_at.is_(None),
+                model.breached_at.is_(None),
+            )
+        ).all()
+        for row in rows:
+            row.breached_at = now
+            found += 1
+            event = s.get(Event, row.event_id)
+            if event is None:
+                continue
+            title = row.title if isinstance(row, DisposalObligation) else row.text
+            enqueue(
+                s,
+                settings,
+                "deadline_breach",
+                event,
+                now,
+                key=f"{key}:{row.id}",
+                extra={
+                    "clock": key,
+                    "clock_title": f"{label}：{title}",
+                    "due_label": fmt_beijing(row.due_at),
                 },
             )
     return found

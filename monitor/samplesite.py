@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import html
 import json
 import logging
@@ -134,7 +135,16 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(HTTPStatus.OK, f"{ctype}; charset=utf-8", text.encode("utf-8"), with_body)
 
     def _send(self, status: int, ctype: str, body: bytes, with_body: bool) -> None:
+        # ETags like a real site's, so incremental crawling (conditional GET) shows here too
+        etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+        if status == HTTPStatus.OK and self.headers.get("If-None-Match") == etag:
+            self.send_response(HTTPStatus.NOT_MODIFIED)
+            self.send_header("ETag", etag)
+            self.end_headers()
+            return
         self.send_response(status)
+        if status == HTTPStatus.OK:
+            self.send_header("ETag", etag)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()

@@ -13,6 +13,8 @@ from monitor.clock import BEIJING, beijing, utcnow
 from monitor.context import Context
 from monitor.crawl import crawl_child
 from monitor.digest.daily import write_daily
+from monitor.emergency import run_emergency
+from monitor.evidence import drop_expired
 from monitor.notify.base import Channel
 from monitor.notify.dispatcher import deliver_due
 from monitor.overdue import check_overdue
@@ -84,6 +86,21 @@ def build_scheduler(ctx: Context, channels: dict[str, Channel]) -> BackgroundSch
         id="overdue",
         name="超期检查",
         next_run_time=start,
+    )
+    sched.add_job(
+        _guarded("emergency", lambda: run_emergency(ctx.db, ctx.settings, config_dir)),
+        "interval",
+        seconds=svc.crawl.emergency_interval.total_seconds(),
+        id="emergency",
+        name="应急监测",
+        executor="crawl",
+    )
+    sched.add_job(
+        _guarded("evidence", lambda: drop_expired(ctx.db, svc.crawl.evidence_days, utcnow())),
+        "interval",
+        hours=6,
+        id="evidence",
+        name="存证保留期清理",
     )
     hour, minute = (int(x) for x in svc.digest.at.split(":"))
     sched.add_job(

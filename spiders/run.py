@@ -10,7 +10,7 @@ import json
 import logging
 import sys
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -19,12 +19,15 @@ from scrapy import signals
 from scrapy.crawler import Crawler, CrawlerProcess
 from twisted.python.failure import Failure
 
+from monitor.clock import utcnow
 from monitor.config.loader import AppConfig, load_config
 from monitor.errors import NotFound, YuqingError
+from spiders.distributed import crawler_settings, expire, run_slot
 from spiders.items import MentionItem
 from spiders.kinds import SPIDERS
 from spiders.pipelines import SINK_SETTING
 from spiders.settings import build_settings
+from spiders.state import CrawlMemory
 
 ItemSink = Callable[[MentionItem], None]
 
@@ -52,12 +55,19 @@ _started = False
 
 
 def crawl(
-    app_config: AppConfig, source_names: Iterable[str], item_sink: ItemSink
+    app_config: AppConfig,
+    source_names: Iterable[str],
+    item_sink: ItemSink,
+    memories: Mapping[str, CrawlMemory] | None = None,
+    keywords: list[str] | None = None,
 ) -> dict[str, SourceReport]:
     """Crawl the named sources concurrently, calling `item_sink(item)` for every MentionItem.
 
     Blocks until all spiders finish. Twisted's reactor cannot be restarted, so this can be
     called at most ONCE per process: run each round of crawling in a fresh subprocess.
+    `memories[name]` (incremental crawling) tells a source's spider what to skip and
+    collects the validators it sees. `keywords` replaces the Weibo sources' keywords
+    (emergency monitoring).
     Every named source gets a report; a source that fails (HTTP error, timeout, pages
     without the expected content) has its problems in `errors`, never silently nothing.
     """
@@ -87,19 +97,33 @@ def crawl(
     for name, level in levels.items():
         logging.getLogger(name).setLevel(level)
     reports: dict[str, SourceReport] = {}
+    redis_url = app_config.environ.get(app_config.settings.service.crawl.redis_url_env)
+    slots: dict[str, int] = {}
     for source in sources:
         report = reports[source.name] = SourceReport(source.name, source.kind)
         crawler = process.create_crawler(SPIDERS[source.kind])
+        if redis_url:
+            slot = slots[source.name] = run_slot(utcnow(), source.interval, app_config.environ)
+            crawler.settings.setdict(
+                crawler_settings(redis_url, source.name, slot), priority="cmdline"
+            )
         # Set on the crawler's own settings copy: process-level settings are deep-copied,
         # which would copy the sink's bound object too.
         crawler.settings.set(SINK_SETTING, item_sink, priority="cmdline")
         _watch(crawler, report)
         kwargs: dict[str, Any] = {"source": source}
+        if memories and source.name in memories:
+            kwargs["memory"] = memories[source.name]
+        if keywords and source.kind == "weibo":
+            kwargs["keywords"] = keywords
         cookie_env = getattr(source, "cookie_env", None)
         if cookie_env and cookie_env in app_config.secrets:
             kwargs["cookie"] = app_config.secrets[cookie_env].get()
         process.crawl(crawler, **kwargs).addErrback(_not_started, report)
     process.start(install_signal_handlers=threading.current_thread() is threading.main_thread())
+    for source in sources:
+        if redis_url and source.name in slots:
+            expire(redis_url, source.name, slots[source.name], source.interval)
     return reports
 
 

@@ -32,6 +32,16 @@ RETRY_ENABLED = True
 RETRY_TIMES = 1
 COOKIES_ENABLED = True
 
+# Retries back off: Scrapy retries at once, so the delay between tries comes from
+# AutoThrottle, which widens it while a site answers slowly or with errors.
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# 120: after decompression (590) on the way back, so it sees the real bytes.
+# 650: before RedirectMiddleware (600) sees the response, to catch a loop it would follow.
+DOWNLOADER_MIDDLEWARES = {
+    "spiders.middlewares.CharsetFixMiddleware": 120,
+    "spiders.middlewares.RedirectLoopMiddleware": 650,
+}
+
 # Items leave Scrapy here; the callable is put into YUQING_ITEM_SINK by spiders.run.crawl.
 ITEM_PIPELINES = {"spiders.pipelines.SinkPipeline": 900}
 
@@ -47,6 +57,9 @@ def build_settings(crawl: CrawlConfig) -> Settings:
             "DOWNLOAD_TIMEOUT": crawl.download_timeout.total_seconds(),
             "DOWNLOAD_MAXSIZE": crawl.max_page_bytes,
             "DOWNLOAD_WARNSIZE": crawl.max_page_bytes // 2,
+            "AUTOTHROTTLE_ENABLED": crawl.autothrottle,
+            "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.per_domain,
+            "CONCURRENT_REQUESTS": max(16, crawl.per_domain),
         },
         priority="project",
     )

@@ -26,3 +26,7 @@ def database(database_url: str) -> Iterator[Database]:
     upgrade(db)
     yield db
     db.dispose()
+
+
+# The seeded web console (users of every role, events, deadlines) shared by the web tests.
+from tests.helpers.console import web  # noqa: E402, F401

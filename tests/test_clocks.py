@@ -8,7 +8,8 @@ import pytest
 
 from monitor.config import load_config
 from monitor.deadlines import DeadlineBook
-from tests.helpers.configs import CONFIG
+from monitor.errors import ConfigError
+from tests.helpers.configs import CONFIG, config_case
 from workflow.calendar import WorkCalendar
 from workflow.clocks import BEIJING as BJ
 from workflow.clocks import ClockRule, ClockSpec, due_time, select_clocks
@@ -119,3 +120,52 @@ def test_a_citizen_message_keeps_its_reply_clock_when_the_event_becomes_an_emerg
     kinds = {"weibo", "board", "news"}
     clocks = [c for c, _ in select_clocks(RULES, "II", {"emergency"}, kinds, True)]
     assert clocks == ["info-5h", "presser-24h", "reply-5wd"]
+
+
+def _book(tmp_path, case: str) -> DeadlineBook:  # noqa: ANN001
+    return DeadlineBook(load_config(config_case(tmp_path, case), environ={}).settings)
+
+
+def test_new_year_2027_with_and_without_the_days_an_admin_listed(tmp_path) -> None:
+    plain = DeadlineBook(load_config(CONFIG, environ={}).settings)
+    listed = _book(tmp_path, "calendar_2027")
+    start = bj("2026-12-31 15:00")  # Thursday, the last official day
+    # weekends and the fixed 元旦 only: Jan 4, 5, 6
+    assert plain.due("complaint-notice-3wd", start).due_at == bj("2027-01-07 00:00")
+    # Jan 4 listed off; Sat Jan 9 listed as a working day: Jan 5, 6, 7, 8, 9
+    due = listed.due("reply-5wd", start)
+    assert due.due_at == bj("2027-01-10 00:00") and due.fallback
+    assert plain.due("reply-5wd", start).due_at == bj("2027-01-09 00:00")  # Jan 4–8
+
+
+def test_calendar_dates_in_config_are_checked(tmp_path) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_config(config_case(tmp_path / "a", "bad_calendar_date"), environ={})
+    assert "deadlines.yaml" in str(err.value) and "extra_holidays" in str(err.value)
+    assert "YYYY-MM-DD" in str(err.value)
+    with pytest.raises(ConfigError) as err:
+        load_config(config_case(tmp_path / "b", "calendar_overlap"), environ={})
+    assert "2027-01-09" in str(err.value) and "既是节假日又是调休工作日" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("clock", "start", "due"),
+    [
+        ("info-5h", "2026-11-21 21:00", "2026-11-22T02:00:00+08:00"),  # across midnight
+        ("presser-24h", "2026-09-30 23:00", "2026-10-01T23:00:00+08:00"),  # into the holiday
+        ("response-48h", "2026-02-15 12:00", "2026-02-17T12:00:00+08:00"),  # Spring Festival
+        ("reply-5wd", "2026-10-09 16:00", "2026-10-16T00:00:00+08:00"),  # Sat 10 Oct works
+        (
+            "complaint-transfer-5wd",
+            "2026-02-12 09:00",
+            "2026-02-27T00:00:00+08:00",
+        ),  # 13, 14(Sat), 24–26
+        ("interpretation-3wd", "2026-11-20 18:00", "2026-11-26T00:00:00+08:00"),
+        ("complaint-handle-15wd", "2026-09-25 10:00", "2026-10-23T00:00:00+08:00"),
+    ],
+)
+def test_every_configured_clock_by_name(clock, start, due) -> None:
+    book = DeadlineBook(load_config(CONFIG, environ={}).settings)
+    result = book.due(clock, bj(start))
+    assert result.due_at.astimezone(BJ).isoformat() == due
+    assert not result.fallback

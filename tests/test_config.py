@@ -37,6 +37,7 @@ def test_database_url_comes_from_the_environment() -> None:
         ("bad_duration", ["sources.yaml", "sources[0].interval", "应为时长", "'fast'"]),
         ("bad_yaml", ["topics.yaml", "第 4 行", "不是有效的 YAML"]),
         ("undefined_topic", ["departments.yaml", "culture-tourism", "不存在的话题"]),
+        ("bad_unquoted_date", ["deadlines.yaml", "calendar.extra_holidays", "2027-13-01"]),
         (
             "missing_secret",
             ["channels.yaml", "channels[1].token_env", "YUQING_TEST_SLACK_TOKEN_UNSET"],

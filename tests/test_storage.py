@@ -39,9 +39,12 @@ def item(**kw) -> dict:  # noqa: ANN003
 
 def test_canonical_url_drops_tracking_and_unifies_mobile() -> None:
     assert canonical_url("http://M.Example.cn/a/1.html?utm_source=x&b=2&a=1#top") == (
-        "https://www.example.cn/a/1.html?a=1&b=2"
+        "https://example.cn/a/1.html?a=1&b=2"
     )
     assert canonical_url("https://m.weibo.cn/detail/123") == "https://m.weibo.cn/detail/123"
+    assert canonical_url("https://www.example.cn/a/1.html") == canonical_url(
+        "http://wap.example.cn/a/1.html"
+    )
 
 
 def test_clean_text_folds_whitespace_and_invisible_characters() -> None:

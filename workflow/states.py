@@ -26,13 +26,17 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "collected": ("consulting", "judged", "dismissed", "merged"),
     "consulting": ("judged", "dismissed", "merged"),
     "judged": ("responding", "transferred", "consulting", "dismissed"),
-    "responding": ("evaluating", "transferred"),
-    "transferred": ("responding", "evaluating"),
-    "evaluating": ("closed", "responding"),
+    # back to judged: re-judgment, e.g. when the risk grade rises (monitor.cases)
+    "responding": ("evaluating", "transferred", "judged"),
+    "transferred": ("responding", "evaluating", "judged"),
+    "evaluating": ("closed", "responding", "judged"),
     "closed": (),
     "dismissed": ("collected",),
     "merged": (),
 }
+
+# States after the judgment was approved and disposal began.
+PAST_JUDGMENT = frozenset({"responding", "transferred", "evaluating"})
 
 OPEN_STATES = frozenset(s for s in STATES if s not in ("closed", "dismissed", "merged"))
 

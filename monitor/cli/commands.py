@@ -1,4 +1,9 @@
 """The written-out list of command modules; importing one registers its commands."""
 
-from monitor.cli import core  # noqa: F401  init, run, crawl, analyse, events, digest, due, users
-from monitor.cli import alerts  # noqa: F401, E402  alerts list, alerts send
+import monitor.cli.collect  # noqa: F401  sources, extract, intake
+import monitor.cli.scoring  # noqa: F401  sentiment …, rules test, backtest
+import monitor.cli.workflow  # noqa: F401  route, case …, commitments
+from monitor.cli import (
+    alerts,  # noqa: F401, E402  alerts list, alerts send
+    core,  # noqa: F401  init, run, crawl, analyse, events, digest, due, users
+)

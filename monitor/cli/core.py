@@ -55,8 +55,16 @@ def run(obj: Obj) -> None:
 @click.option("--all", "all_", is_flag=True, help="采集全部已启用的信息源。")
 @click.option("--no-analyse", is_flag=True, help="只采集入库，不做评分和事件归并。")
 @click.option("--quiet", is_flag=True, help="只报告有新信息或出错的信息源（供服务调用）。")
+@click.option("--keywords", help="以逗号分隔的关键词，替代微博来源配置的关键词（应急监测）。")
 @click.pass_obj
-def crawl(obj: Obj, sources: tuple[str, ...], all_: bool, no_analyse: bool, quiet: bool) -> None:
+def crawl(
+    obj: Obj,
+    sources: tuple[str, ...],
+    all_: bool,
+    no_analyse: bool,
+    quiet: bool,
+    keywords: str | None,
+) -> None:
     """采集指定信息源（SOURCES 为 sources.yaml 中的 name）。"""
     from monitor.crawl import crawl_here
     from monitor.storage.migrate import require_migrated
@@ -70,11 +78,13 @@ def crawl(obj: Obj, sources: tuple[str, ...], all_: bool, no_analyse: bool, quie
     unknown = [n for n in names if n not in configured]
     if unknown:
         raise YuqingError(f"未知的信息源：{'、'.join(unknown)}。可用：{'、'.join(configured)}")
-    summaries = crawl_here(ctx, names)
+    words = [k.strip() for k in (keywords or "").split(",") if k.strip()] or None
+    summaries = crawl_here(ctx, names, words)
     failed = False
     log = logging.getLogger("monitor.crawl")
     for s in summaries:
         line = f"{s.source}：新入库 {s.stored} 条，重复 {s.duplicates} 条"
+        line += f"，未变化跳过 {s.skipped} 页" if s.skipped else ""
         if not quiet:
             click.echo(line)
         elif s.stored:

@@ -42,8 +42,18 @@ _MESSAGES = {
     "greater_than_equal": "取值太小",
     "less_than_equal": "取值太大",
 }
-_TAGS = {"feed", "news", "weibo", "board", "console", "slack", "webhook", "dingtalk", "wecom",
-         "email"}
+_TAGS = {
+    "feed",
+    "news",
+    "weibo",
+    "board",
+    "console",
+    "slack",
+    "webhook",
+    "dingtalk",
+    "wecom",
+    "email",
+}
 
 
 @dataclass(frozen=True)
@@ -95,13 +105,24 @@ def load_config(config_dir: Path | str, environ: Mapping[str, str] | None = None
     return AppConfig(settings, config_dir.parent, config_dir, secrets, env)
 
 
+class _ConfigLoader(yaml.SafeLoader):
+    """SafeLoader that leaves dates as text: the config models parse them, so an impossible
+    date (2027-13-01) is reported with its file and key instead of failing inside PyYAML."""
+
+
+_ConfigLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def _read_yaml(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise ConfigError(f"配置文件 {path} 不是 UTF-8 编码：请以 UTF-8 保存。") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_ConfigLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f"第 {mark.line + 1} 行第 {mark.column + 1} 列" if mark else "某处"

@@ -23,8 +23,6 @@ CATEGORIES = (
 )
 
 
-
-
 # ---- service.yaml ---------------------------------------------------------------------
 
 
@@ -51,6 +49,20 @@ class CrawlConfig(Strict):
     download_timeout: Duration = timedelta(seconds=20)
     max_page_bytes: int = Field(10_000_000, gt=0)
     concurrent_crawls: int = Field(2, ge=1, le=16)
+    autothrottle: bool = True  # adapt the delay to each site's latency (politeness)
+    per_domain: int = Field(4, ge=1, le=64)  # requests in flight to one site at a time
+    # source health: no successful crawl for this long -> 异常 and an alert; no new item
+    # for `silent_after` -> 沉默 (a site that answers but has stopped yielding is reported)
+    unhealthy_after: Duration = timedelta(hours=2)
+    silent_after: Duration = timedelta(hours=48)
+    evidence_days: int = Field(365, ge=1)  # raw copies (存证) kept this long, then dropped
+    # distributed mode: when this variable holds a redis:// URL, crawler processes and
+    # machines share one request queue and dupefilter there (scrapy-redis)
+    redis_url_env: str = "REDIS_URL"
+    # emergency monitoring (突发事件监测): while an event of at least this grade is open,
+    # its distinctive terms are searched on the Weibo sources every `emergency_interval`
+    emergency_interval: Duration = timedelta(minutes=10)
+    emergency_min_grade: Grade = "II"
 
 
 class IntervalConfig(Strict):
@@ -106,8 +118,15 @@ class SourceBase(Strict):
         return v
 
 
+class FeedOptions(Strict):
+    # auto: fetch the linked article when an entry carries only a short summary
+    full_text: Literal["auto", "always", "never"] = "auto"
+    summary_chars: int = Field(140, ge=0)  # "short" for auto: fewer characters than this
+
+
 class FeedSource(SourceBase):
     kind: Literal["feed"]
+    feed: FeedOptions = FeedOptions()
 
 
 class NewsOptions(Strict):
@@ -115,6 +134,7 @@ class NewsOptions(Strict):
     title: str | None = None  # CSS selectors; None means the generic extractor
     body: str | None = None
     published: str | None = None
+    comments: str | None = None  # where the comment count is shown; default: found in text
 
     @field_validator("article_links")
     @classmethod
@@ -136,6 +156,11 @@ class WeiboSource(SourceBase):
     keywords: list[str] = Field(min_length=1)
     max_pages: int = Field(3, ge=1, le=50)
     cookie_env: str | None = None
+    # Time windows: with {start} and {end} in the URL (e.g. timescope=custom:{start}:{end}),
+    # the last `lookback` is searched in `window`-long pieces, and a piece still full at
+    # max_pages is split in two, so a busy keyword is not capped at 50 pages.
+    window: Duration | None = None
+    lookback: Duration = timedelta(hours=24)
 
     @field_validator("url")
     @classmethod
@@ -143,6 +168,15 @@ class WeiboSource(SourceBase):
         if "{keyword}" not in v:
             raise ValueError("应为含 {keyword}（可选 {page}）的网址模板")
         return v
+
+    @model_validator(mode="after")
+    def _window(self) -> WeiboSource:
+        if self.window is not None:
+            if "{start}" not in self.url or "{end}" not in self.url:
+                raise ValueError("设了 window 时，url 中须含 {start} 和 {end}")
+            if self.window < timedelta(hours=1):
+                raise ValueError("window 至少为 1h（微博按整小时筛选时间）")
+        return self
 
 
 class BoardOptions(Strict):
@@ -154,6 +188,7 @@ class BoardOptions(Strict):
     detail_author: str | None = None
     detail_reply_status: str | None = None
     detail_reply: str | None = None
+    detail_reply_count: str | None = None  # replies / posts count shown on the message
     next_page: str | None = None
 
 
@@ -185,11 +220,29 @@ class SourcesConfig(Strict):
 
 
 class Topic(Strict):
+    """A watched topic: a boolean `rule` (see monitor/scoring/rules.py) or keyword lists."""
+
     name: str
-    keywords: list[str] = Field(min_length=1)
+    rule: str | None = None  # e.g. "(青峰山|景区) & (乱收费|宰客) & !招聘"
+    keywords: list[str] = []
     context: list[str] = []
     exclude: list[str] = []
     priority: Literal[1, 2, 3] = 1
+
+    @model_validator(mode="after")
+    def _rule(self) -> Topic:
+        from monitor.scoring.rules import RuleSyntaxError, parse
+
+        if self.rule is None and not self.keywords:
+            raise ValueError(f"话题 {self.name!r} 须给出 rule 或 keywords")
+        if self.rule is not None:
+            if self.keywords or self.context or self.exclude:
+                raise ValueError(f"话题 {self.name!r}：rule 与 keywords/context/exclude 只能二选一")
+            try:
+                parse(self.rule)
+            except RuleSyntaxError as e:
+                raise ValueError(f"话题 {self.name!r} 的规则 {self.rule!r} {e}") from None
+        return self
 
 
 class TopicsConfig(Strict):
@@ -268,11 +321,15 @@ class CalendarConfig(Strict):
     extra_holidays: list[str] = []
     extra_workdays: list[str] = []
 
-    @field_validator("extra_holidays", "extra_workdays")
+    @field_validator("extra_holidays", "extra_workdays", mode="before")
     @classmethod
-    def _dates(cls, v: list[str]) -> list[str]:
+    def _dates(cls, v: object) -> object:
         from datetime import date
 
+        if not isinstance(v, list):
+            return v
+        # YAML reads an unquoted 2027-01-01 as a date: accept it as the admin meant it.
+        v = [x.isoformat() if isinstance(x, date) else x for x in v]
         for s in v:
             try:
                 date.fromisoformat(str(s))
@@ -280,11 +337,34 @@ class CalendarConfig(Strict):
                 raise ValueError(f"日期应为 YYYY-MM-DD 格式，实际为 {s!r}") from None
         return [str(s) for s in v]
 
+    @model_validator(mode="after")
+    def _disjoint(self) -> CalendarConfig:
+        both = sorted(set(self.extra_holidays) & set(self.extra_workdays))
+        if both:
+            raise ValueError(f"同一天不能既是节假日又是调休工作日：{'、'.join(both)}")
+        return self
+
+
+class RemindersConfig(Strict):
+    """Reminder ladder on every clock (see workflow/reminders.py)."""
+
+    at: list[float] = [0.5, 0.8]  # fractions of the time allowed
+    before: Duration = timedelta(minutes=30)  # and this long before the due time
+    overdue_every: Duration = timedelta(hours=1)  # then repeatedly while overdue
+
+    @field_validator("at")
+    @classmethod
+    def _fractions(cls, v: list[float]) -> list[float]:
+        if any(not 0 < f < 1 for f in v):
+            raise ValueError(f"应为 0 与 1 之间的比例，如 [0.5, 0.8]，实际为 {v!r}")
+        return v
+
 
 class DeadlinesConfig(Strict):
     clocks: dict[str, ClockDef]
     rules: list[ClockRule] = []
     calendar: CalendarConfig = CalendarConfig()
+    reminders: RemindersConfig = RemindersConfig()
 
     @model_validator(mode="after")
     def _refs(self) -> DeadlinesConfig:
@@ -306,8 +386,10 @@ class DeadlinesConfig(Strict):
 
 
 class SentimentConfig(Strict):
-    model: Literal["snownlp"] = "snownlp"
-    negative_at: float = Field(0.6, ge=0, le=1)
+    # linear: the shipped model, retrained on officers' labels by `yuqing sentiment train`
+    model: Literal["linear", "snownlp"] = "linear"
+    negative_at: float = Field(0.5, ge=0, le=1)
+    trained_path: str = "var/models/sentiment-linear.json.gz"  # written by sentiment train
 
 
 class GradeFloor(Strict):
@@ -324,6 +406,12 @@ class GradingConfig(Strict):
     category_points: dict[Literal[CATEGORIES], float] = {}  # type: ignore[valid-type]
     priority_points: dict[int, float] = {1: 0, 2: 8, 3: 15}
     heat_points_max: float = 25
+    # spikes: the last hour above mean + spike_sigma·σ of the trailing 24 h, at least
+    # spike_min_count mentions; per event and per topic
+    spike_points: float = 10
+    spike_sigma: float = Field(3.0, gt=0)
+    spike_min_count: int = Field(5, ge=1)
+    pickup_heat: float = Field(10, ge=0)  # news/feed outlets pick up a board/Weibo story
     thresholds: dict[Literal["I", "II", "III"], float] = {"I": 90, "II": 65, "III": 40}
     floors: list[GradeFloor] = []
 

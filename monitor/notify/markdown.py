@@ -31,7 +31,12 @@ def render_markdown(payload: dict[str, Any], now: datetime) -> tuple[str, str]:
     ]
     if payload.get("old_grade"):
         lines.append(f"- 等级变化：{payload['old_grade']} → {payload['grade']}")
-    if payload.get("clock_title"):
+    if payload.get("reminder"):
+        lines.append(
+            f"- 提醒：{e(payload['clock_title'])}（{payload['due_label']} 前完成）"
+            f"{e(payload['reminder'])}"
+        )
+    elif payload.get("clock_title"):
         lines.append(f"- 超期：{e(payload['clock_title'])}（应于 {payload['due_label']} 前完成）")
     lines += [f"- 时限：{e(x)}" for x in deadline_lines(payload, now)]
     for note in ("late_label", "duplicate_label"):

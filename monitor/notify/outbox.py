@@ -18,6 +18,7 @@ KINDS = {
     "new_event": "新舆情事件",
     "grade_up": "事件等级上升",
     "deadline_breach": "时限已超期",
+    "deadline_reminder": "时限提醒",
 }
 
 

@@ -10,15 +10,23 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from monitor.cases import escalate_owner, open_case, refresh_clocks
+from monitor.cases import SYSTEM, escalate_owner, open_case, refresh_clocks, return_to_judgment
+from monitor.clock import as_utc
 from monitor.config.loader import AppConfig
 from monitor.config.types import grade_rank
 from monitor.deadlines import DeadlineBook
 from monitor.notify.outbox import enqueue
-from monitor.pipeline.group import add_to_event, create_event, find_event
-from monitor.scoring.grade import Reason, apply_floors, grade_for
-from monitor.scoring.heat import event_heat
+from monitor.pipeline.group import (
+    add_to_event,
+    age_hours,
+    create_event,
+    find_event,
+    recent_times,
+)
+from monitor.scoring.grade import Reason, apply_floors, grade_for, grade_label, one_line
+from monitor.scoring.heat import event_heat, picked_up
 from monitor.scoring.scorer import MentionScore, Scorer
+from monitor.scoring.spikes import detect, hourly_counts
 from monitor.storage.db import Database
 from monitor.storage.models import Event, Mention
 
@@ -77,7 +85,9 @@ def analyse_one(
     report: AnalysisReport,
 ) -> None:
     settings = app.settings
-    score = scorer.score(m.title, m.text, m.reposts, m.comments, m.likes, m.source.tier)
+    score = scorer.score(
+        m.title, m.text, m.reposts, m.comments, m.likes, m.source.tier, age_hours(m)
+    )
     m.negative = score.negative
     m.topics = score.topics
     m.categories = score.categories
@@ -92,7 +102,7 @@ def analyse_one(
         ev = create_event(s, m, score, now)
     add_to_event(s, ev, m, score, settings.scoring.sentiment.negative_at, now)
     old_grade = ev.grade
-    _regrade(ev, score, app)
+    _regrade(ev, score, app, _spikes(s, ev, m, score, app))
     text = f"{m.title}\n{m.text}"
     if created:
         open_case(s, ev, settings, book, text, now)
@@ -101,7 +111,10 @@ def analyse_one(
         log.info("新事件 #%s [%s级] %s", ev.id, ev.grade, ev.title)
     elif grade_rank(ev.grade) > grade_rank(old_grade):
         escalate_owner(ev, settings)
-        refresh_clocks(s, ev, book, now, retire=True)
+        # a higher grade is a new judgment (研判): back to it, on the tighter clocks
+        rise = f"等级由{grade_label(old_grade)}升至{grade_label(ev.grade)}"
+        reason = f"{rise}：{one_line(ev.grade_reasons)}"
+        return_to_judgment(s, ev, SYSTEM, reason[:500], now, book=book)
         report.grades_raised += 1
         report.alerts += len(
             enqueue(
@@ -119,7 +132,28 @@ def analyse_one(
         refresh_clocks(s, ev, book, now)
 
 
-def _regrade(ev: Event, score: MentionScore, app: AppConfig) -> None:
+def _spikes(s: Session, ev: Event, m: Mention, score: MentionScore, app: AppConfig) -> list[Reason]:
+    """Spike reasons for the event and for the mention's topics, at the mention's time."""
+    g = app.settings.scoring.grading
+    until = as_utc(m.published_at or m.fetched_at)
+    out = []
+    found = detect(
+        hourly_counts(recent_times(s, until, event_id=ev.id), until),
+        g.spike_sigma,
+        g.spike_min_count,
+    )
+    if found:
+        out.append(Reason("spike", found.text("本事件"), g.spike_points))
+    for topic in score.topics:
+        times = recent_times(s, until, topic=topic)
+        found = detect(hourly_counts(times, until), g.spike_sigma, g.spike_min_count)
+        if found:
+            out.append(Reason("spike", found.text(f"话题“{topic}”"), g.spike_points))
+            break  # one topic spike is reason enough; the points do not add up
+    return out
+
+
+def _regrade(ev: Event, score: MentionScore, app: AppConfig, spikes: list[Reason]) -> None:
     """Event grade from its strongest mention, its heat (spread included) and the floors.
 
     It only ever rises: a quieter later mention never lowers what was already judged.
@@ -130,12 +164,17 @@ def _regrade(ev: Event, score: MentionScore, app: AppConfig) -> None:
     if ev.mention_count == 1 or own_points > ev.peak_points:
         ev.peak_points, ev.peak_reasons = own_points, own
     ev.peak_heat = max(ev.peak_heat, score.heat)
-    ev.heat = event_heat(ev.peak_heat, ev.source_count, ev.mention_count)
+    pickup = picked_up(ev.origin_kind, ev.kinds)
+    ev.heat = event_heat(
+        ev.peak_heat, ev.source_count, ev.mention_count, grading.pickup_heat if pickup else 0
+    )
     reasons = [Reason(r["factor"], r["text"], r["points"]) for r in ev.peak_reasons]
     spread = f"（{ev.source_count} 个来源，{ev.mention_count} 条）" if ev.mention_count > 1 else ""
+    spread += "，媒体已跟进" if pickup else ""
     reasons.append(
         Reason("heat", f"热度 {ev.heat:.0f}{spread}", grading.heat_points_max * ev.heat / 100)
     )
+    reasons += spikes
     grade = grade_for(sum(r.points for r in reasons), grading)
     grade, floor = apply_floors(grade, set(ev.categories), ev.heat, grading)
     if floor:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session
 
+from monitor.clock import as_utc
 from monitor.config.models import EventsConfig
 from monitor.scoring.scorer import MentionScore
 from monitor.storage.models import Event, Mention
@@ -138,3 +140,27 @@ def add_to_event(
         or 1
     )
     ev.updated_at = now
+
+
+def recent_times(
+    session: Session, until: datetime, event_id: int | None = None, topic: str | None = None
+) -> list[datetime]:
+    """Times of the mentions in the day before `until`, of one event or of one topic."""
+    since = until - timedelta(hours=25)
+    when = func.coalesce(Mention.published_at, Mention.fetched_at)
+    q = select(when).where(when >= since, when <= until)
+    if event_id is not None:
+        q = q.where(Mention.event_id == event_id)
+    if topic is not None:
+        # the JSON list as stored (SQLAlchemy's json.dumps on both databases), so the
+        # database filters and only that topic's rows come back
+        q = q.where(cast(Mention.topics, String).contains(json.dumps(topic), autoescape=True))
+    return [as_utc(t) for t in session.scalars(q)]
+
+
+def age_hours(mention: Mention) -> float | None:
+    """How old the post was when fetched: engagement over this is its velocity."""
+    if mention.published_at is None:
+        return None
+    age = as_utc(mention.fetched_at) - as_utc(mention.published_at)
+    return max(age.total_seconds() / 3600, 0.0)

@@ -53,10 +53,12 @@ def canonical_url(url: str) -> str:
     host = (parts.hostname or "").lower()
     if parts.port and parts.port not in (80, 443):
         host = f"{host}:{parts.port}"
-    # Mobile and desktop editions of one article are one article.
-    for prefix in ("m.", "wap.", "3g."):
+    # Mobile and desktop editions of one article are one article: m./wap./3g./www. are
+    # dropped (m.weibo.cn is Weibo's API host, not an edition).
+    for prefix in ("www.", "m.", "wap.", "3g."):
         if host.startswith(prefix) and host.count(".") >= 2 and host != "m.weibo.cn":
-            host = "www." + host[len(prefix) :]
+            host = host[len(prefix) :]
+            break
     query = sorted((k, v) for k, v in parse_qsl(parts.query) if not _TRACKING.match(k))
     path = re.sub(r"/{2,}", "/", parts.path or "/")
     return urlunsplit(
@@ -128,5 +130,12 @@ def normalise(item: Mapping[str, Any]) -> Normalised:
         reply_status=clean_text(item.get("reply_status")) or None,
         raw=item.get("raw"),
         final_url=item.get("final_url") or url,
-        extra=dict(item.get("extra") or {}),
+        extra=_extra(item),
     )
+
+
+def _extra(item: Mapping[str, Any]) -> dict[str, Any]:
+    extra = dict(item.get("extra") or {})
+    if item.get("reply_text"):
+        extra["reply_text"] = clean_text(item["reply_text"])  # the official answer (答复)
+    return extra

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from monitor.config.models import Settings
+from monitor.pipeline.dedup import fingerprint
 from monitor.pipeline.normalise import Normalised
 from monitor.storage.models import Evidence, Mention, Source
 
@@ -30,17 +31,29 @@ def ensure_source(session: Session, settings: Settings, name: str) -> Source:
     return src
 
 
-def is_duplicate(session: Session, n: Normalised) -> bool:
-    """Seen before: the same canonical URL. Same text at another URL is a repost, kept."""
-    return (
-        session.scalar(select(Mention.id).where(Mention.canonical_url == n.canonical_url))
-        is not None
-    )
+def stored_as(session: Session, n: Normalised) -> Mention | None:
+    """Seen before: the same canonical URL. Same text at another URL is a copy: kept, and
+    linked to the story's first publication by pipeline/dedup.py."""
+    return session.scalar(select(Mention).where(Mention.canonical_url == n.canonical_url))
+
+
+def refresh(mention: Mention, n: Normalised) -> None:
+    """What can change on a page already stored: its counts and a message's reply status."""
+    mention.reposts = max(mention.reposts, n.reposts)
+    mention.comments = max(mention.comments, n.comments)
+    mention.likes = max(mention.likes, n.likes)
+    if n.reply_status and n.reply_status != mention.reply_status:
+        mention.reply_status = n.reply_status
+        if n.extra.get("reply_text"):
+            mention.extra = {**mention.extra, "reply_text": n.extra["reply_text"]}
 
 
 def store(session: Session, source: Source, n: Normalised, now: datetime) -> Mention | None:
-    """Insert the mention and its evidence; None when it was already stored."""
-    if is_duplicate(session, n):
+    """Insert the mention and its evidence; None when it was already stored (then only
+    its counts and reply status are brought up to date)."""
+    existing = stored_as(session, n)
+    if existing is not None:
+        refresh(existing, n)
         return None
     mention = Mention(
         source_id=source.id,
@@ -67,16 +80,20 @@ def store(session: Session, source: Source, n: Normalised, now: datetime) -> Men
             session.flush()
     except IntegrityError:
         return None  # another crawler stored it between our check and insert
+    fingerprint(session, mention)
     if n.raw is not None:
-        session.add(
-            Evidence(
-                mention_id=mention.id,
-                final_url=n.final_url or n.url,
-                fetched_at=n.fetched_at,
-                sha256=hashlib.sha256(n.raw).hexdigest(),
-                size=len(n.raw),
-                body_gz=gzip.compress(n.raw),
-            )
-        )
+        session.add(evidence(mention.id, n.final_url or n.url, n.fetched_at, n.raw))
     source.items_total += 1
     return mention
+
+
+def evidence(mention_id: int, final_url: str, fetched_at: datetime, raw: bytes) -> Evidence:
+    """存证: the bytes as fetched, compressed, with their SHA-256, final URL and fetch time."""
+    return Evidence(
+        mention_id=mention_id,
+        final_url=final_url,
+        fetched_at=fetched_at,
+        sha256=hashlib.sha256(raw).hexdigest(),
+        size=len(raw),
+        body_gz=gzip.compress(raw),
+    )

@@ -28,7 +28,7 @@ TIER_NAMES = {
 
 @dataclass(frozen=True)
 class Reason:
-    factor: str  # sentiment | category | topic | heat | spread
+    factor: str  # sentiment | category | topic | heat | spike | floor
     text: str  # Chinese, for people
     points: float
 
@@ -63,6 +63,7 @@ def grade_for(points: float, cfg: GradingConfig) -> str:
 def mention_reasons(
     negative: float,
     negative_at: float,
+    sentiment_words: list[str],
     categories: dict[str, list[str]],
     topics: list[tuple[str, int, tuple[str, ...]]],
     heat: float,
@@ -70,8 +71,9 @@ def mention_reasons(
 ) -> list[Reason]:
     reasons = []
     if negative >= negative_at:
+        why = f"（{'、'.join(sentiment_words[:3])}）" if sentiment_words else ""
         reasons.append(
-            Reason("sentiment", f"负面倾向 {negative:.2f}", cfg.negative_points * negative)
+            Reason("sentiment", f"负面倾向 {negative:.2f}{why}", cfg.negative_points * negative)
         )
     for cat, words in categories.items():
         pts = cfg.category_points.get(cat, 0)  # type: ignore[call-overload]

@@ -7,13 +7,31 @@ import math
 TIER_POINTS = {"central": 30, "provincial": 20, "local": 10, "government": 10, "self_media": 0}
 
 
-def mention_heat(reposts: int, comments: int, likes: int, tier: str) -> float:
+def mention_heat(
+    reposts: int, comments: int, likes: int, tier: str, age_hours: float | None = None
+) -> float:
+    """Engagement, the source's tier, and velocity when the post's age at fetch is known."""
     # 1k engagements ≈ 45, 10k ≈ 60, 100k ≈ 75, 1M ≈ 90 (before the tier bonus)
     engagement = reposts + comments + 0.2 * likes
-    return round(min(100.0, 15 * math.log10(1 + engagement) + TIER_POINTS.get(tier, 0)), 1)
+    heat = 15 * math.log10(1 + engagement) + TIER_POINTS.get(tier, 0)
+    if age_hours is not None:
+        # velocity: 100 engagements an hour ≈ +1.5, 1k ≈ +5, capped at +10
+        per_hour = engagement / max(age_hours, 1.0)
+        heat += min(10.0, 5 * math.log10(1 + per_hour / 100))
+    return round(min(100.0, heat), 1)
 
 
-def event_heat(peak_heat: float, source_count: int, mention_count: int) -> float:
-    """The hottest mention, raised by how widely the matter has spread."""
+def event_heat(
+    peak_heat: float, source_count: int, mention_count: int, pickup: float = 0.0
+) -> float:
+    """The hottest mention, raised by how widely the matter has spread.
+
+    `pickup` is added when news outlets took up a story that started on a message board
+    or Weibo (传统媒体介入, one of the things judgment weighs).
+    """
     spread = 8 * math.log2(max(source_count, 1)) + 3 * math.log2(max(mention_count, 1))
-    return round(min(100.0, peak_heat + spread), 1)
+    return round(min(100.0, peak_heat + spread + pickup), 1)
+
+
+def picked_up(origin_kind: str, kinds: list[str]) -> bool:
+    return origin_kind in ("weibo", "board") and any(k in ("news", "feed") for k in kinds)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from monitor.config.models import Settings
 from monitor.scoring.grade import grade_for, mention_reasons, total
 from monitor.scoring.heat import mention_heat
-from monitor.scoring.lexicon import match_categories, match_topics
+from monitor.scoring.matcher import Matcher, compile_topic
 from monitor.scoring.sentiment import SentimentModel, load_model
 
 _DIGITS = re.compile(r"^[\d.%]+$")
@@ -26,22 +27,28 @@ class MentionScore:
     grade: str
     reasons: list[dict[str, Any]]
     terms: list[str] = field(default_factory=list)
+    sentiment_words: list[str] = field(default_factory=list)  # what drove `negative`
 
 
 class Scorer:
-    def __init__(self, settings: Settings, model: SentimentModel | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        model: SentimentModel | None = None,
+        trained_path: Path | None = None,
+    ) -> None:
         import jieba
         import jieba.analyse
 
         jieba.setLogLevel(logging.WARNING)
         self.settings = settings
-        self.model = model or load_model(settings.scoring.sentiment.model)
+        self.model = model or load_model(settings.scoring.sentiment.model, trained_path)
+        self.matcher = Matcher(
+            [compile_topic(t) for t in settings.topics.topics],
+            settings.scoring.categories,
+        )
         # Configured words are the domain's vocabulary: keep them whole when segmenting.
-        vocab: set[str] = set()
-        for t in settings.topics.topics:
-            vocab.update(t.keywords + t.context)
-        for words in settings.scoring.categories.values():
-            vocab.update(words)
+        vocab: set[str] = set(self.matcher.vocabulary())
         for d in settings.departments.departments:
             vocab.update(d.owns.keywords)
             vocab.add(d.name)
@@ -58,17 +65,29 @@ class Scorer:
         ]
 
     def score(
-        self, title: str, text: str, reposts: int, comments: int, likes: int, tier: str
+        self,
+        title: str,
+        text: str,
+        reposts: int,
+        comments: int,
+        likes: int,
+        tier: str,
+        age_hours: float | None = None,
     ) -> MentionScore:
         s = self.settings.scoring
         body = f"{title}\n{text}"
-        negative = round(self.model.negative(body), 3)
-        topics = match_topics(body, self.settings.topics.topics)
-        categories = match_categories(body, s.categories)  # type: ignore[arg-type]
-        heat = mention_heat(reposts, comments, likes, tier)
+        explain = getattr(self.model, "explain", None)
+        if explain is not None:
+            p, words = explain(body)
+        else:
+            p, words = self.model.negative(body), []
+        negative = round(p, 3)
+        topics, categories = self.matcher.match(body)
+        heat = mention_heat(reposts, comments, likes, tier, age_hours)
         reasons = mention_reasons(
             negative,
             s.sentiment.negative_at,
+            words,
             categories,
             [(t.name, t.priority, t.words) for t in topics],
             heat,
@@ -84,4 +103,5 @@ class Scorer:
             grade=grade_for(points, s.grading),
             reasons=[r.as_dict() for r in reasons],
             terms=self.terms(body),
+            sentiment_words=words,
         )

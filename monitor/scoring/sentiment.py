@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Protocol
 
 
@@ -30,7 +31,13 @@ class SnowNLPModel:
         return 1.0 - float(self._snow(text[:2000]).sentiments)
 
 
-def load_model(name: str) -> SentimentModel:
+def load_model(name: str, trained_path: Path | None = None) -> SentimentModel:
+    """The configured model; for `linear`, the agency's retrained file when there is one."""
     if name == "snownlp":
         return SnowNLPModel()
+    if name == "linear":
+        from monitor.scoring.linear import SHIPPED_MODEL, LinearModel
+
+        path = trained_path if trained_path and trained_path.exists() else SHIPPED_MODEL
+        return LinearModel.load(path)
     raise ValueError(f"unknown sentiment model {name!r}")

@@ -230,4 +230,7 @@ class AuditLog(Base):
 
 # Tables of later areas live in their own modules (storage/<area>.py) and are imported
 # here, in a written-out list, so that Base.metadata and the migrations see them.
-import monitor.storage.alerts  # noqa: E402, F401  delivery attempts
+import monitor.storage.alerts  # noqa: E402, F401
+import monitor.storage.collection  # noqa: E402, F401  crawl state, fingerprints, reporters
+import monitor.storage.scoring  # noqa: E402, F401  sentiment labels, event edits
+import monitor.storage.workflow  # noqa: E402, F401  judgments, reviews, obligations, commitments

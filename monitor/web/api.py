@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 from starlette.concurrency import run_in_threadpool
 
 from monitor.cases import transition
-from monitor.errors import InvalidTransition
+from monitor.errors import Forbidden, InvalidTransition, NotFound
 from monitor.storage.models import Alert, Event, Mention
 from monitor.views import (
     ALERT_STATUS,
@@ -48,6 +48,7 @@ class TransitionRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     to: str = Field(min_length=1, max_length=20)
     reason: str = Field(min_length=1, max_length=2000)
+    into: int | None = None  # the other event, when merging
 
 
 def _page(limit: int, offset: int, default: int) -> tuple[int, int]:
@@ -110,14 +111,20 @@ def api_event(request: Request, user: Reader, event_id: int) -> JSONResponse:
     return JSONResponse(_detail(request, user, event_id))
 
 
-def move_event(request: Request, user: Principal, event_id: int, to: str, reason: str) -> None:
+def move_event(
+    request: Request, user: Principal, event_id: int, to: str, reason: str, into: int | None = None
+) -> None:
     """Shared by the API and the page form: check scope, then let monitor.cases decide."""
     with request.app.state.db.session() as s:
         event = load_event(s, user, event_id, lock=True)
         try:
-            transition(s, event, to, user.name, reason, request.app.state.now())
+            transition(s, event, to, user, reason, request.app.state.now(), into=into)
         except InvalidTransition as e:
             raise ApiError(409, str(e)) from None
+        except Forbidden as e:
+            raise ApiError(403, str(e)) from None
+        except NotFound as e:
+            raise ApiError(404, str(e)) from None
 
 
 @router.post("/events/{event_id}/transition")
@@ -142,7 +149,7 @@ async def api_transition(request: Request, user: Mover, event_id: int) -> JSONRe
 def _move_and_show(
     request: Request, user: Principal, event_id: int, body: TransitionRequest
 ) -> JSONResponse:
-    move_event(request, user, event_id, body.to, body.reason.strip())
+    move_event(request, user, event_id, body.to, body.reason.strip(), body.into)
     return JSONResponse(_detail(request, user, event_id))
 
 

@@ -19,7 +19,9 @@ from monitor.deadlines import DeadlineBook
 from monitor.storage.db import Database
 from monitor.storage.models import Alert, Event, Mention
 from monitor.templating import TEMPLATES
-from monitor.web import api, auth, pages
+from monitor.web import api, auth, pages, workflow_api
+from monitor.web import intake as intake_api
+from monitor.web import scoring as scoring_api
 from monitor.web.auth import NotAuthenticated, NotPermitted, SessionStore
 from monitor.web.render import render
 from workflow.states import OPEN_STATES
@@ -96,6 +98,9 @@ def create_app(
     app.state.sessions = SessionStore()
     app.include_router(auth.router)
     app.include_router(api.router)
+    app.include_router(workflow_api.router)
+    app.include_router(intake_api.router)
+    app.include_router(scoring_api.router)
     app.include_router(pages.router)
     _install_error_handlers(app)
 

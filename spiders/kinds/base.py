@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -17,13 +19,15 @@ from scrapy.exceptions import (
     ResponseDataLossError,
     UnsupportedURLSchemeError,
 )
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet import error as neterror
 from twisted.python.failure import Failure
 
 from monitor.clock import utcnow
 from spiders.items import MentionItem
+from spiders.middlewares import RedirectLoop
+from spiders.state import CrawlMemory
 
 _STATUS = {
     400: "请求有误",
@@ -32,6 +36,7 @@ _STATUS = {
     404: "页面不存在",
     410: "页面已删除",
     418: "被站点识别为爬虫并拒绝",
+    432: "被站点的反爬虫机制拦截",
     429: "请求过于频繁，被站点限流",
     500: "站点服务器内部错误",
     502: "网关错误",
@@ -87,6 +92,18 @@ _BLOCK = frozenset(
         "ul",
     )
 )
+# A page that answers 200 but is a wall, not content: its <title>, or a short page's text.
+_WALL_TITLE = re.compile(
+    r"验证码|安全验证|访问验证|人机验证|滑动验证|请登录|用户登录|登录页|captcha|access denied|"
+    r"just a moment|verify you are human|unusual traffic",
+    re.IGNORECASE,
+)
+_WALL_TEXT = re.compile(
+    r"请输入验证码|拖动滑块|完成验证后|访问过于频繁|请先登录|登录后(?:查看|继续|才能)|"
+    r"captcha|verify you are human",
+    re.IGNORECASE,
+)
+_WALL_MAX_CJK = 300  # an article that quotes those words is longer than a block page
 _SKIP = frozenset(("script", "style", "noscript", "template", "head"))
 _FIELDS = tuple(MentionItem.fields)
 
@@ -100,6 +117,10 @@ def describe_failure(failure: Failure) -> str:
         return f"HTTP {status}：{what}（{exc.response.url}）"
     request = getattr(failure, "request", None)
     url = f"（{request.url}）" if request is not None else ""
+    if isinstance(exc, RedirectLoop) or (
+        isinstance(exc, IgnoreRequest) and "max redirections" in str(exc)
+    ):
+        return f"重定向次数过多（{exc}）{url}"
     if isinstance(exc, IgnoreRequest) and "robots" in str(exc).lower():
         return (
             f"robots.txt 禁止抓取此网址{url}；"
@@ -117,14 +138,70 @@ class SourceSpider(scrapy.Spider):
     kind: ClassVar[str]
     description: ClassVar[str]
 
-    def __init__(self, source: Any, **kwargs: Any) -> None:
+    def __init__(self, source: Any, memory: CrawlMemory | None = None, **kwargs: Any) -> None:
         super().__init__(name=source.name, **kwargs)
         self.source = source
+        self.memory = memory if memory is not None else CrawlMemory()
         self.errors: list[str] = []
 
     def request(self, url: str, callback: Callable[..., Any], **kwargs: Any) -> scrapy.Request:
         """A request whose failure (HTTP status, network, robots.txt) lands in `errors`."""
         return scrapy.Request(url, callback=callback, errback=self.failed, **kwargs)
+
+    def request_new(
+        self, url: str, callback: Callable[..., Any], **kwargs: Any
+    ) -> scrapy.Request | None:
+        """`request`, or None when the page is stored already and cannot have changed."""
+        if self.memory.is_done(url):
+            self.memory.skipped += 1
+            return None
+        return self.request(url, callback, **kwargs)
+
+    def request_changed(
+        self, url: str, callback: Callable[..., Any], **kwargs: Any
+    ) -> scrapy.Request:
+        """A conditional GET (ETag / Last-Modified from the last crawl): a 304 answer means
+        nothing changed and `callback` is not called; a 200 answer's validators are kept."""
+        headers = {**self.memory.conditional_headers(url), **kwargs.pop("headers", {})}
+        meta = {
+            **kwargs.pop("meta", {}),
+            "handle_httpstatus_list": [304],
+            "yuqing_callback": callback.__name__,  # a name: requests may go through Redis
+        }
+        return self.request(url, self.changed, headers=headers, meta=meta, **kwargs)
+
+    def changed(self, response: Response, **kwargs: Any) -> Any:
+        if response.status == 304:
+            self.memory.unchanged += 1
+            return None
+        self.memory.saw(
+            response.url,
+            _header(response, b"ETag"),
+            _header(response, b"Last-Modified"),
+            hashlib.sha256(response.body).hexdigest(),
+        )
+        return getattr(self, response.meta["yuqing_callback"])(response, **kwargs)
+
+    def blocked(self, response: Response) -> bool:
+        """True (and reported) when a 200 page is a captcha, a login form or a block notice."""
+        if not isinstance(response, TextResponse):
+            return False
+        title = " ".join(response.css("title::text").getall())
+        password = bool(response.css("input[type=password]"))
+        reason = None
+        if _WALL_TITLE.search(title):
+            reason = f"页面标题为“{tidy(title)[:30]}”"
+        elif password or _WALL_TEXT.search(response.text[:20000]):
+            text = element_text(response.selector.root)
+            if count_cjk(text) < _WALL_MAX_CJK:
+                reason = "页面要求登录" if password else "页面要求验证"
+        if reason is None:
+            return False
+        self.problem(
+            f"站点返回的是验证码、登录或拦截页面而不是内容（{reason}），可能已被限制访问"
+            f"（{response.url}）"
+        )
+        return True
 
     def failed(self, failure: Failure) -> None:
         message = describe_failure(failure)
@@ -153,6 +230,11 @@ class SourceSpider(scrapy.Spider):
         )
         values.update(fields)
         return MentionItem(**values)
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
 
 
 # ---- text helpers shared by the kinds ---------------------------------------------------

@@ -25,6 +25,8 @@ class BoardSpider(SourceSpider):
         if not isinstance(response, TextResponse):
             self.problem(f"留言列表页不是网页（{response.url}）")
             return
+        if self.blocked(response):
+            return
         opts = self.source.board
         rows = response.css(opts.item)
         if not rows:
@@ -39,11 +41,12 @@ class BoardSpider(SourceSpider):
             if not href:
                 missing += 1
                 continue
-            yield self.request(
-                response.urljoin(href.strip()),
-                self.parse_detail,
-                cb_kwargs={"list_url": response.url},
-            )
+            # A message already answered is skipped; one still open is asked "changed?"
+            url = response.urljoin(href.strip())
+            if self.memory.is_done(url):
+                self.memory.skipped += 1
+                continue
+            yield self.request_changed(url, self.parse_detail, cb_kwargs={"list_url": response.url})
         if missing:
             self.problem(
                 f"有 {missing} 行留言没有找到链接（board.link：{opts.link}）（{response.url}）"
@@ -59,6 +62,8 @@ class BoardSpider(SourceSpider):
     def parse_detail(self, response: Response, list_url: str) -> Iterator[MentionItem]:
         if not isinstance(response, TextResponse):
             self.problem(f"留言详情页不是网页（{response.url}）")
+            return
+        if self.blocked(response):
             return
         opts = self.source.board
         title = select_text(response, opts.detail_title)
@@ -77,5 +82,11 @@ class BoardSpider(SourceSpider):
             published_raw=select_text(response, opts.detail_time),
             reply_status=select_text(response, opts.detail_reply_status),
             reply_text=select_text(response, opts.detail_reply),
+            comments=_number(select_text(response, opts.detail_reply_count)),
             extra={"list_url": list_url},
         )
+
+
+def _number(text: str | None) -> int | None:
+    digits = "".join(ch for ch in text or "" if ch.isdigit())
+    return int(digits) if digits else None

@@ -1,4 +1,8 @@
-"""RSS 2.0 / Atom feeds: one item per entry, the publish time taken from the feed."""
+"""RSS 2.0 / 1.0 and Atom feeds: one item per entry, the publish time taken from the feed.
+
+The feed is fetched with a conditional GET (ETag / Last-Modified of the last crawl); an
+entry that carries only a short summary is completed from its linked article page.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import feedparser
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
 
 from spiders.items import MentionItem
 from spiders.kinds.base import SourceSpider, html_to_text, tidy
+from spiders.kinds.news import main_text
 
 
 class FeedSpider(SourceSpider):
@@ -18,9 +23,9 @@ class FeedSpider(SourceSpider):
     description = "RSS/Atom 订阅源：每个条目一条信息，标题、正文、作者和发布时间取自订阅源"
 
     async def start(self) -> AsyncIterator[Any]:
-        yield self.request(self.source.url, self.parse)
+        yield self.request_changed(self.source.url, self.parse)
 
-    def parse(self, response: Response, **kwargs: Any) -> Iterator[MentionItem]:
+    def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         headers = {
             "content-location": response.url,
             "content-type": response.headers.get("Content-Type", b"").decode("latin-1"),
@@ -35,7 +40,38 @@ class FeedSpider(SourceSpider):
             return
         feed_title = tidy(parsed.feed.get("title", "")) or None
         for entry in parsed.entries:
-            yield self._entry(response, entry, feed_title)
+            item = self._entry(response, entry, feed_title)
+            link = entry.get("link")
+            if link and self._wants_article(entry, item["text"]):
+                request = self.request_new(
+                    response.urljoin(link), self.parse_article, cb_kwargs={"entry_item": item}
+                )
+                if request is not None:
+                    yield request
+                continue
+            yield item
+
+    def _wants_article(self, entry: Any, text: str) -> bool:
+        opts = self.source.feed
+        if opts.full_text == "never":
+            return False
+        if opts.full_text == "always":
+            return True
+        return not entry.get("content") and (
+            len(text) < opts.summary_chars or text.endswith(("…", "...", "……"))
+        )
+
+    def parse_article(self, response: Response, entry_item: MentionItem) -> Iterator[Any]:
+        """The entry with its text from the article page (kept as the evidence too)."""
+        if not isinstance(response, TextResponse) or self.blocked(response):
+            yield entry_item  # the summary is still worth having; the problem is reported
+            return
+        body = main_text(response.selector.root)
+        item = self.item(response, **{k: v for k, v in entry_item.items() if k not in _OWN})
+        if len(body) > len(entry_item["text"] or ""):
+            item["text"] = body
+        item["extra"] = {**entry_item["extra"], "summary_only": True}
+        yield item
 
     def _entry(self, response: Response, entry: Any, feed_title: str | None) -> MentionItem:
         when = entry.get("published_parsed") or entry.get("updated_parsed")
@@ -55,6 +91,10 @@ class FeedSpider(SourceSpider):
                 "tags": [t.get("term") for t in entry.get("tags", []) if t.get("term")],
             },
         )
+
+
+# Provenance fields that come from the article response, not from the feed entry.
+_OWN = frozenset(("final_url", "fetched_at", "raw"))
 
 
 def _body(entry: Any) -> str:

@@ -15,6 +15,7 @@ from spiders.kinds.base import SourceSpider, count_cjk, element_text, select_tex
 
 _SITE = re.compile(r"(?:来源|来自|稿源)\s*[:：]\s*([^\s|｜/<>()（）]{2,30})")
 _AUTHOR = re.compile(r"(?:作者|记者)\s*[:：]\s*(?:记者\s*)?([^\s|｜/<>()（）]{2,20})")
+_COMMENTS = re.compile(r"(?:评论|跟帖|留言)\s*[（(:：]?\s*(\d+)|(\d+)\s*(?:条评论|人参与|条跟帖)")
 _TITLE_SUFFIX = re.compile(r"\s*(?:[_|｜]|\s-\s).*$")
 # Fewer Chinese characters than this in the best paragraph block: not an article body.
 _MIN_BODY = 20
@@ -25,11 +26,13 @@ class NewsSpider(SourceSpider):
     description = "新闻网站：从列表页进入文章页，提取标题、正文、来源和发布时间（支持 GBK 编码）"
 
     async def start(self) -> AsyncIterator[Any]:
-        yield self.request(self.source.url, self.parse)
+        yield self.request_changed(self.source.url, self.parse)
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         if not isinstance(response, TextResponse):
             self.problem(f"列表页不是网页（{response.url}）")
+            return
+        if self.blocked(response):
             return
         pattern = re.compile(self.source.news.article_links)
         seen: set[str] = set()
@@ -37,7 +40,11 @@ class NewsSpider(SourceSpider):
             url = response.urljoin(href.strip()).split("#", 1)[0]
             if url not in seen and pattern.search(url):
                 seen.add(url)
-                yield self.request(url, self.parse_article, cb_kwargs={"list_url": response.url})
+                request = self.request_new(
+                    url, self.parse_article, cb_kwargs={"list_url": response.url}
+                )
+                if request is not None:  # None: stored already (incremental)
+                    yield request
         if not seen:
             self.problem(
                 f"列表页上没有与 article_links（{self.source.news.article_links}）"
@@ -48,28 +55,50 @@ class NewsSpider(SourceSpider):
         if not isinstance(response, TextResponse):
             self.problem(f"文章页不是网页（{response.url}）")
             return
-        opts = self.source.news
-        root = response.selector.root
-        page_text = element_text(root)
-        title = select_text(response, opts.title) if opts.title else _title(response)
-        body = select_text(response, opts.body) if opts.body else main_text(root)
-        if not title and not body:
+        if self.blocked(response):
+            return
+        fields = extract_article(response, self.source.news)
+        if fields is None:
             self.problem(f"文章页中没有找到标题和正文（{response.url}）")
             return
-        published_raw = (
-            select_text(response, opts.published) if opts.published else None
-        ) or extract_date_text(page_text)
-        site = _SITE.search(page_text)
-        author = _AUTHOR.search(page_text)
         yield self.item(
-            response,
-            title=title or "",
-            text=body or "",
-            author=author.group(1) if author else None,
-            site=site.group(1) if site else None,
-            published_raw=published_raw,
-            extra={"list_url": list_url, "encoding": response.encoding},
+            response, **fields, extra={"list_url": list_url, "encoding": response.encoding}
         )
+
+
+def extract_article(response: TextResponse, opts: Any = None) -> dict[str, Any] | None:
+    """Title, text, author, site, publish-time text and comment count of an article page;
+    None when it has neither title nor text. `opts` (NewsOptions) may name CSS selectors.
+    Also what `yuqing extract` prints, so a user sees what the spider would get."""
+    root = response.selector.root
+    page_text = element_text(root)
+    title_css, body_css, published_css, comments_css = (
+        (opts.title, opts.body, opts.published, opts.comments) if opts else (None,) * 4
+    )
+    title = select_text(response, title_css) if title_css else _title(response)
+    body = select_text(response, body_css) if body_css else main_text(root)
+    if not title and not body:
+        return None
+    published_raw = (
+        select_text(response, published_css) if published_css else None
+    ) or extract_date_text(page_text)
+    site = _SITE.search(page_text)
+    author = _AUTHOR.search(page_text)
+    comments_text = select_text(response, comments_css) if comments_css else page_text
+    return {
+        "title": title or "",
+        "text": body or "",
+        "author": author.group(1) if author else None,
+        "site": site.group(1) if site else None,
+        "published_raw": published_raw,
+        "comments": comment_count(comments_text or ""),
+    }
+
+
+def comment_count(text: str) -> int | None:
+    """The comment count a page shows ("评论(12)", "1234人参与", "跟帖 56"), else None."""
+    m = _COMMENTS.search(text)
+    return int(m.group(1) or m.group(2)) if m else None
 
 
 def _title(response: TextResponse) -> str | None:

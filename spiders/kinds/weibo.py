@@ -5,16 +5,22 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 from scrapy.http import Response
 
+from monitor.clock import BEIJING, utcnow
 from spiders.items import MentionItem
 from spiders.kinds.base import SourceSpider, html_to_text
 
 _API_PATH = "/api/container/"
 _TITLE_CHARS = 40
+# Search windows are whole hours (the form m.weibo.cn's timescope takes), so no window is
+# split below one hour.
+MIN_WINDOW = 3600
+Window = tuple[int, int]  # [start, end) as Unix seconds
 _WAN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*万\+?\s*$")
 
 
@@ -22,9 +28,17 @@ class WeiboSpider(SourceSpider):
     kind = "weibo"
     description = "微博关键词搜索：逐个关键词翻页，收集博文、作者、转发/评论/点赞数和转发来源"
 
-    def __init__(self, source: Any, cookie: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        source: Any,
+        cookie: str | None = None,
+        keywords: list[str] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(source, **kwargs)
         self.cookie = cookie
+        # emergency monitoring searches an open event's terms instead of the configured ones
+        self.keywords = list(keywords or source.keywords)
         self.seen: set[str] = set()  # a post found under two keywords is yielded once
         parts = urlsplit(source.url)
         prefix = parts.path.split(_API_PATH, 1)[0] if _API_PATH in parts.path else ""
@@ -33,13 +47,28 @@ class WeiboSpider(SourceSpider):
         self.detail_base = f"{parts.scheme}://{parts.netloc}{prefix}/detail/"
 
     async def start(self) -> AsyncIterator[Any]:
-        for keyword in self.source.keywords:
-            yield self._page(keyword, 1)
+        windows = self.windows(utcnow()) if self.source.window else [None]
+        for keyword in self.keywords:
+            for window in windows:
+                yield self._page(keyword, 1, window)
 
-    def _page(self, keyword: str, page: int) -> Any:
+    def windows(self, now: datetime) -> list[Window]:
+        """[now - lookback, now] cut into `window`-long pieces, newest first, whole hours."""
+        step = int(self.source.window.total_seconds())
+        end = int(now.timestamp()) // 3600 * 3600 + 3600
+        start = end - int(self.source.lookback.total_seconds())
+        out = []
+        while end > start:
+            out.append((max(start, end - step), end))
+            end -= step
+        return out
+
+    def _page(self, keyword: str, page: int, window: Window | None = None) -> Any:
         url = self.source.url.replace("{keyword}", quote(keyword, safe="")).replace(
             "{page}", str(page)
         )
+        if window is not None:
+            url = url.replace("{start}", _stamp(window[0])).replace("{end}", _stamp(window[1]))
         headers = {
             "Accept": "application/json, text/plain, */*",
             "X-Requested-With": "XMLHttpRequest",
@@ -54,10 +83,12 @@ class WeiboSpider(SourceSpider):
             self.parse,
             headers=headers,
             meta=meta,
-            cb_kwargs={"keyword": keyword, "page": page},
+            cb_kwargs={"keyword": keyword, "page": page, "window": window},
         )
 
-    def parse(self, response: Response, keyword: str, page: int) -> Iterator[Any]:
+    def parse(
+        self, response: Response, keyword: str, page: int, window: Window | None = None
+    ) -> Iterator[Any]:
         try:
             data = json.loads(response.body)
         except ValueError:
@@ -78,8 +109,17 @@ class WeiboSpider(SourceSpider):
         for mblog in blogs:
             yield from self._posts(response, mblog, keyword)
         # No cards means past the last page (the API answers ok=0 "这里还没有内容").
-        if blogs and page < self.source.max_pages and "{page}" in self.source.url:
-            yield self._page(keyword, page + 1)
+        if not blogs or "{page}" not in self.source.url:
+            return
+        if page < self.source.max_pages:
+            yield self._page(keyword, page + 1, window)
+        elif window is not None and window[1] - window[0] > MIN_WINDOW:
+            # Still full at the last page: the search would be capped here, so the window
+            # is searched again as two halves, each with its own max_pages.
+            middle = (window[0] + window[1]) // 2 // 3600 * 3600
+            middle = middle if window[0] < middle < window[1] else window[0] + MIN_WINDOW
+            yield self._page(keyword, 1, (window[0], middle))
+            yield self._page(keyword, 1, (middle, window[1]))
 
     def _posts(self, response: Response, mblog: dict, keyword: str) -> Iterator[MentionItem]:
         original = mblog.get("retweeted_status")
@@ -153,3 +193,9 @@ def parse_count(value: Any) -> int | None:
 def _title(text: str) -> str:
     first = text.split("\n", 1)[0]
     return first if len(first) <= _TITLE_CHARS else first[:_TITLE_CHARS] + "…"
+
+
+def _stamp(ts: int) -> str:
+    """A window bound as Weibo's timescope writes it: 2026-11-21-12 (Beijing time)."""
+    when = datetime.fromtimestamp(ts, tz=BEIJING)
+    return f"{when:%Y-%m-%d}-{when.hour}"

@@ -1,0 +1,53 @@
+"""Incremental crawling: what a source's spider may skip, and what it saw, kept between runs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from monitor.storage.collection import CrawlState
+from monitor.storage.db import Database
+from monitor.storage.models import Mention, Source
+from spiders.state import CrawlMemory
+
+# A board message with one of these statuses has its final answer: not fetched again.
+ANSWERED = ("已回复", "已答复", "已办结", "已处理")
+
+
+def load_memory(db: Database, source: str, kind: str) -> CrawlMemory:
+    """Validators of the source's pages, and the stored pages that cannot change any more."""
+    memory = CrawlMemory()
+    with db.session() as s:
+        for row in s.scalars(select(CrawlState).where(CrawlState.source == source)):
+            memory.validators[row.url] = (row.etag, row.last_modified)
+        stored = select(Mention.canonical_url, Mention.reply_status).join(Source)
+        stored = stored.where(Source.name == source)
+        for url, status in s.execute(stored):
+            # News articles and feed entries do not change once published; a message on
+            # a board does until it is answered. Weibo posts are re-read for their counts.
+            if kind in ("news", "feed") or (
+                kind == "board" and status and any(a in status for a in ANSWERED)
+            ):
+                memory.done.add(url)
+    return memory
+
+
+def save_memory(db: Database, source: str, memory: CrawlMemory, now: datetime) -> None:
+    if not memory.fresh:
+        return
+    with db.session() as s:
+        rows = {
+            r.url: r
+            for r in s.scalars(
+                select(CrawlState).where(
+                    CrawlState.source == source, CrawlState.url.in_(list(memory.fresh))
+                )
+            )
+        }
+        for url, (etag, modified, sha256) in memory.fresh.items():
+            row = rows.get(url)
+            if row is None:
+                row = CrawlState(source=source, url=url)
+                s.add(row)
+            row.etag, row.last_modified, row.sha256, row.fetched_at = etag, modified, sha256, now

@@ -1,0 +1,111 @@
+"""Source health (采集健康): a pure judgment of one source's record at a time, and its rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from monitor.clock import as_utc
+from monitor.config.models import CrawlConfig
+from monitor.storage.models import Mention, Source
+
+OK, FAILING, SILENT, NEVER = "正常", "异常", "沉默", "未运行"
+SILENT_RUNS = 3  # successful runs without a single item before a source counts as silent
+
+
+@dataclass(frozen=True)
+class Health:
+    source: str
+    kind: str
+    title: str
+    status: str  # 正常 | 异常 | 沉默 | 未运行
+    reason: str | None
+    last_success_at: datetime | None
+    last_error: str | None
+    last_error_at: datetime | None
+    runs: int
+    failed_runs: int
+    items_total: int
+    items_24h: int
+    last_item_at: datetime | None
+
+    @property
+    def error_rate(self) -> float:
+        return self.failed_runs / self.runs if self.runs else 0.0
+
+
+def judge(
+    src: Source, items_24h: int, last_item_at: datetime | None, crawl: CrawlConfig, now: datetime
+) -> Health:
+    """Healthy = a recent success and new items within `silent_after` (Huginn's `working?`)."""
+    status, reason = OK, None
+    if not src.runs:
+        status, reason = NEVER, "尚未采集过"
+    elif src.last_success_at is None or now - src.last_success_at > crawl.unhealthy_after:
+        since = (
+            "从未成功"
+            if src.last_success_at is None
+            else f"已 {_span(now - src.last_success_at)} 未成功"
+        )
+        status = FAILING
+        reason = f"{since}；最近的错误：{src.last_error or '无'}"
+    elif src.last_error_at and src.last_error_at >= src.last_success_at:
+        status, reason = FAILING, f"最近一次采集出错：{src.last_error}"
+    elif last_item_at is not None and now - last_item_at > crawl.silent_after:
+        status = SILENT
+        reason = f"采集成功但已 {_span(now - last_item_at)} 没有新信息（页面结构可能已变化）"
+    elif last_item_at is None and src.runs >= SILENT_RUNS:
+        status, reason = SILENT, f"已成功采集 {src.runs} 次，但从未得到任何信息"
+    return Health(
+        src.name,
+        src.kind,
+        src.title,
+        status,
+        reason,
+        src.last_success_at,
+        src.last_error,
+        src.last_error_at,
+        src.runs,
+        src.failed_runs,
+        src.items_total,
+        items_24h,
+        last_item_at,
+    )
+
+
+def _span(d: timedelta) -> str:
+    hours = d.total_seconds() / 3600
+    return f"{hours / 24:.1f} 天" if hours >= 48 else f"{hours:.1f} 小时"
+
+
+def all_health(
+    session: Session, crawl: CrawlConfig, now: datetime, names: list[str] | None = None
+) -> list[Health]:
+    """Every source row (or the named ones), judged at `now`, by name."""
+    day_ago = now - timedelta(days=1)
+    recent = dict(
+        session.execute(
+            select(Mention.source_id, func.count())
+            .where(Mention.fetched_at >= day_ago)
+            .group_by(Mention.source_id)
+        ).all()
+    )
+    last = dict(
+        session.execute(
+            select(Mention.source_id, func.max(Mention.fetched_at)).group_by(Mention.source_id)
+        ).all()
+    )
+    query = select(Source).order_by(Source.name)
+    if names is not None:
+        query = query.where(Source.name.in_(names))
+    return [
+        judge(src, recent.get(src.id, 0), _aware(last.get(src.id)), crawl, now)
+        for src in session.scalars(query)
+    ]
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    return None if value is None else as_utc(value)

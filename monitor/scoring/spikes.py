@@ -1,0 +1,52 @@
+"""Spike detection: the last hour against the trailing hourly baseline (mean + kσ)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+BASELINE_HOURS = 24
+
+
+@dataclass(frozen=True)
+class Spike:
+    last_hour: int
+    mean: float
+    sigma: float
+
+    def text(self, subject: str) -> str:
+        return (
+            f"{subject}传播激增：近 1 小时 {self.last_hour} 条，此前每小时均值 {self.mean:.1f} 条"
+        )
+
+
+def hourly_counts(
+    times: Iterable[datetime], until: datetime, hours: int = BASELINE_HOURS + 1
+) -> list[int]:
+    """Counts per hour, oldest first; the last bucket is the hour ending at `until`."""
+    counts = [0] * hours
+    for t in times:
+        age = until - t
+        if age < timedelta(0):
+            continue
+        bucket = int(age.total_seconds() // 3600)
+        if bucket < hours:
+            counts[hours - 1 - bucket] += 1
+    return counts
+
+
+def detect(counts: list[int], k: float = 3.0, min_count: int = 5) -> Spike | None:
+    """A spike when the last hour is at least `min_count` and above mean + kσ of the rest.
+
+    The floor of one mention in σ keeps a quiet topic from "spiking" on its second post.
+    """
+    if len(counts) < 2:
+        return None
+    last, base = counts[-1], counts[:-1]
+    mean = sum(base) / len(base)
+    sigma = math.sqrt(sum((c - mean) ** 2 for c in base) / len(base))
+    if last >= min_count and last > mean + k * max(sigma, 1.0):
+        return Spike(last, mean, sigma)
+    return None

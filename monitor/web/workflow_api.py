@@ -1,0 +1,342 @@
+"""The workflow JSON API: consultation, judgment, drafts and the three-level review,
+publication, actions, the commitments ledger, and routing a text.
+
+Each endpoint checks the role with `require` (what the console offers whom) and passes
+the acting user to monitor.cases, which checks the role again and records the user.
+Errors come back as {"error": "…"} in Chinese: 400 bad input, 403 role, 404 missing,
+409 refused by the workflow.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Any, TypeVar
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from monitor import cases
+from monitor.cases.commitments import get_commitment
+from monitor.cases.explain import explain_route
+from monitor.cases.publishing import get_draft
+from monitor.cases.view import case_view, commitment_view
+from monitor.errors import Forbidden, InvalidTransition, NotFound, YuqingError
+from monitor.storage.models import Event
+from monitor.views import to_json
+from monitor.web.api import ApiError, load_event
+from monitor.web.auth import ALL_ROLES, Principal, require
+
+router = APIRouter(prefix="/api")
+
+Reader = Annotated[Principal, Depends(require(*ALL_ROLES))]
+Judge = Annotated[Principal, Depends(require("duty_officer", "office", "handler"))]
+Consulter = Annotated[Principal, Depends(require("handler", "office", "leader"))]
+Leader = Annotated[Principal, Depends(require("leader"))]
+Drafter = Annotated[Principal, Depends(require("handler", "office", "duty_officer"))]
+Reviewer = Annotated[
+    Principal, Depends(require("handler", "office", "duty_officer", "confidentiality", "leader"))
+]
+Censor = Annotated[Principal, Depends(require("confidentiality"))]
+Publisher = Annotated[Principal, Depends(require(*ALL_ROLES))]  # the named publisher, any role
+Actor = Annotated[Principal, Depends(require("handler", "office", "leader"))]
+Ledger = Annotated[Principal, Depends(require("handler", "office"))]
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class OpinionBody(_Body):
+    department: str = Field(min_length=1, max_length=64)
+    text: str = Field(min_length=1, max_length=5000)
+
+
+class JudgmentBody(_Body):
+    nature: str = Field(min_length=1, max_length=2000)
+    disposal_class: str = Field(min_length=1, max_length=32)
+    proposal: str = Field(min_length=1, max_length=5000)
+    grade: str | None = None
+    grade_reason: str | None = None
+
+
+class DecisionBody(_Body):
+    approve: bool
+    note: str | None = None
+
+
+class DraftBody(_Body):
+    kind: str = "release"
+    text: str = Field(min_length=1, max_length=50000)
+
+
+class EditBody(_Body):
+    text: str = Field(min_length=1, max_length=50000)
+
+
+class ReviewBody(_Body):
+    level: str
+    approve: bool
+    note: str | None = None
+    publisher: str | None = None
+
+
+class RedactBody(_Body):
+    remove: str = Field(min_length=1)
+    reason: str = Field(min_length=1)
+
+
+class PublishBody(_Body):
+    fulfils: list[int] = []
+
+
+class ActionBody(_Body):
+    kind: str
+    note: str = Field(min_length=1, max_length=5000)
+
+
+class CommitmentBody(_Body):
+    text: str = Field(min_length=1, max_length=5000)
+    due_at: datetime
+
+
+class FulfilBody(_Body):
+    draft_id: int
+
+
+class RouteBody(_Body):
+    text: str = Field(min_length=1, max_length=50000)
+    grade: str = "IV"
+
+
+async def _body(request: Request, model: type[M]) -> M:
+    # Read after the role check, and only as JSON, so a cross-site form cannot post it.
+    if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+        raise ApiError(415, "请求体须为 JSON（Content-Type: application/json）。")
+    try:
+        return model.model_validate(json.loads(await request.body() or b"{}"))
+    except (ValueError, ValidationError) as e:
+        names = []
+        if isinstance(e, ValidationError):
+            names = sorted({str(x["loc"][-1]) for x in e.errors() if x.get("loc")})
+        fields = "、".join(f"{k}" for k in model.model_fields)
+        raise ApiError(
+            400, f"请求体无效（{'、'.join(names) or 'JSON'}）。可用字段：{fields}。"
+        ) from None
+
+
+def _errors(fn: Callable[[], JSONResponse]) -> JSONResponse:
+    try:
+        return fn()
+    except Forbidden as e:
+        raise ApiError(403, str(e)) from None
+    except NotFound as e:
+        raise ApiError(404, str(e)) from None
+    except InvalidTransition as e:
+        raise ApiError(409, str(e)) from None
+    except YuqingError as e:
+        raise ApiError(400, str(e)) from None
+
+
+async def _on_event(
+    request: Request, user: Principal, event_id: int, act: Callable[[Session, Event], Any]
+) -> JSONResponse:
+    """Run `act` on the event the user may see, then answer the case as it now stands."""
+
+    def work() -> JSONResponse:
+        state = request.app.state
+        with state.db.session() as s:
+            event = load_event(s, user, event_id, lock=True)
+            act(s, event)
+            s.flush()
+            return JSONResponse(to_json(case_view(s, event, state.now())))
+
+    return await run_in_threadpool(_errors, work)
+
+
+async def _on_draft(
+    request: Request, user: Principal, draft_id: int, act: Callable[[Session, Any], Any]
+) -> JSONResponse:
+    def work() -> JSONResponse:
+        state = request.app.state
+        with state.db.session() as s:
+            draft = get_draft(s, draft_id)
+            event = load_event(s, user, draft.event_id, lock=True)
+            act(s, draft)
+            s.flush()
+            return JSONResponse(to_json(case_view(s, event, state.now())))
+
+    return await run_in_threadpool(_errors, work)
+
+
+def _now(request: Request) -> datetime:
+    now: datetime = request.app.state.now()
+    return now
+
+
+@router.get("/events/{event_id}/case")
+async def api_case(request: Request, user: Reader, event_id: int) -> JSONResponse:
+    return await _on_event(request, user, event_id, lambda s, e: None)
+
+
+@router.post("/events/{event_id}/opinions")
+async def api_opinion(request: Request, user: Consulter, event_id: int) -> JSONResponse:
+    b = await _body(request, OpinionBody)
+    return await _on_event(
+        request,
+        user,
+        event_id,
+        lambda s, e: cases.add_opinion(s, e, b.department, b.text, user, _now(request)),
+    )
+
+
+@router.post("/events/{event_id}/judgment")
+async def api_judgment(request: Request, user: Judge, event_id: int) -> JSONResponse:
+    b = await _body(request, JudgmentBody)
+    return await _on_event(
+        request,
+        user,
+        event_id,
+        lambda s, e: cases.record_judgment(
+            s,
+            e,
+            user,
+            _now(request),
+            nature=b.nature,
+            disposal_class=b.disposal_class,
+            proposal=b.proposal,
+            grade=b.grade,
+            grade_reason=b.grade_reason,
+        ),
+    )
+
+
+@router.post("/events/{event_id}/judgment/decision")
+async def api_decision(request: Request, user: Leader, event_id: int) -> JSONResponse:
+    b = await _body(request, DecisionBody)
+    book = request.app.state.book
+    return await _on_event(
+        request,
+        user,
+        event_id,
+        lambda s, e: cases.decide_judgment(s, e, user, _now(request), book, b.approve, b.note),
+    )
+
+
+@router.post("/events/{event_id}/drafts")
+async def api_draft(request: Request, user: Drafter, event_id: int) -> JSONResponse:
+    b = await _body(request, DraftBody)
+    return await _on_event(
+        request,
+        user,
+        event_id,
+        lambda s, e: cases.create_draft(s, e, user, _now(request), b.kind, b.text),
+    )
+
+
+@router.put("/drafts/{draft_id}")
+async def api_edit(request: Request, user: Drafter, draft_id: int) -> JSONResponse:
+    b = await _body(request, EditBody)
+    return await _on_draft(
+        request, user, draft_id, lambda s, d: cases.edit_draft(s, d, user, _now(request), b.text)
+    )
+
+
+@router.post("/drafts/{draft_id}/review")
+async def api_review(request: Request, user: Reviewer, draft_id: int) -> JSONResponse:
+    b = await _body(request, ReviewBody)
+    return await _on_draft(
+        request,
+        user,
+        draft_id,
+        lambda s, d: cases.review(
+            s, d, user, _now(request), b.level, b.approve, b.note, b.publisher
+        ),
+    )
+
+
+@router.post("/drafts/{draft_id}/redactions")
+async def api_redact(request: Request, user: Censor, draft_id: int) -> JSONResponse:
+    b = await _body(request, RedactBody)
+    return await _on_draft(
+        request,
+        user,
+        draft_id,
+        lambda s, d: cases.redact(s, d, user, _now(request), b.remove, b.reason),
+    )
+
+
+@router.post("/drafts/{draft_id}/publish")
+async def api_publish(request: Request, user: Publisher, draft_id: int) -> JSONResponse:
+    b = await _body(request, PublishBody)
+    return await _on_draft(
+        request,
+        user,
+        draft_id,
+        lambda s, d: cases.publish(s, d, user, _now(request), b.fulfils),
+    )
+
+
+@router.post("/events/{event_id}/actions")
+async def api_action(request: Request, user: Actor, event_id: int) -> JSONResponse:
+    b = await _body(request, ActionBody)
+    return await _on_event(
+        request,
+        user,
+        event_id,
+        lambda s, e: cases.record_action(s, e, user, _now(request), b.kind, b.note),
+    )
+
+
+@router.post("/drafts/{draft_id}/commitments")
+async def api_commit(request: Request, user: Ledger, draft_id: int) -> JSONResponse:
+    b = await _body(request, CommitmentBody)
+    if b.due_at.tzinfo is None:
+        raise ApiError(400, "due_at 须带时区，如 2026-12-01T18:00:00+08:00。")
+    return await _on_draft(
+        request,
+        user,
+        draft_id,
+        lambda s, d: cases.add_commitment(s, d, user, _now(request), b.text, b.due_at),
+    )
+
+
+@router.post("/commitments/{commitment_id}/fulfil")
+async def api_fulfil(request: Request, user: Ledger, commitment_id: int) -> JSONResponse:
+    b = await _body(request, FulfilBody)
+
+    def work() -> JSONResponse:
+        with request.app.state.db.session() as s:
+            c = get_commitment(s, commitment_id)
+            load_event(s, user, c.event_id, lock=True)
+            cases.fulfil_commitment(s, c, get_draft(s, b.draft_id), user, _now(request))
+            return JSONResponse(to_json(commitment_view(c, _now(request))))
+
+    return await run_in_threadpool(_errors, work)
+
+
+@router.get("/commitments")
+def api_commitments(request: Request, user: Reader, open: bool = False) -> JSONResponse:
+    from monitor.web.scope import can_see
+
+    now = _now(request)
+    with request.app.state.db.session() as s:
+        items = [
+            commitment_view(c, now)
+            for c in cases.ledger(s, open)
+            if can_see(user, s.get(Event, c.event_id))  # type: ignore[arg-type]
+        ]
+    return JSONResponse(to_json({"total": len(items), "items": items}))
+
+
+@router.post("/route")
+async def api_route(request: Request, user: Reader) -> JSONResponse:
+    b = await _body(request, RouteBody)
+    settings = request.app.state.config.settings
+    return _errors(lambda: JSONResponse(explain_route(settings, b.text, b.grade)))

@@ -1,0 +1,38 @@
+"""What a spider knows from earlier crawls: stored URLs to skip, validators to ask 'changed?'.
+
+Built by monitor/crawlstate.py from the database before a crawl and handed to the spider;
+the validators the spider sees in this crawl go back in `fresh` to be saved afterwards.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from monitor.pipeline.normalise import canonical_url
+
+
+@dataclass
+class CrawlMemory:
+    # canonical URL -> (ETag, Last-Modified) from the last 200 answer
+    validators: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    # canonical URLs whose content is stored and cannot change any more
+    done: set[str] = field(default_factory=set)
+    # filled during the crawl: canonical URL -> (ETag, Last-Modified, sha256 of the body)
+    fresh: dict[str, tuple[str | None, str | None, str | None]] = field(default_factory=dict)
+    skipped: int = 0
+    unchanged: int = 0
+
+    def is_done(self, url: str) -> bool:
+        return canonical_url(url) in self.done
+
+    def conditional_headers(self, url: str) -> dict[str, str]:
+        etag, modified = self.validators.get(canonical_url(url), (None, None))
+        headers = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if modified:
+            headers["If-Modified-Since"] = modified
+        return headers
+
+    def saw(self, url: str, etag: str | None, modified: str | None, sha256: str | None) -> None:
+        self.fresh[canonical_url(url)] = (etag, modified, sha256)

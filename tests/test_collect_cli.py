@@ -1,0 +1,75 @@
+"""`yuqing crawl` twice (incremental: nothing re-fetched or re-stored), `yuqing sources`
+(health) and `yuqing extract` (checking a page before adding a site), as a user runs them."""
+
+import json
+
+import pytest
+
+from monitor.samplesite import ROOT, serve
+from tests.helpers.cli import prepare
+
+
+@pytest.fixture(scope="module")
+def site():
+    server, thread = serve(port=0)
+    yield server
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+def test_second_crawl_fetches_and_stores_nothing_new(site, tmp_path):
+    setup = prepare(tmp_path, sample_port=site.server_address[1])
+    setup.ok("init")
+    first = setup.ok("crawl", "--all", "--no-analyse").stdout
+    assert "gov-board：新入库 4 条" in first and "yunchuan-news：新入库 3 条" in first
+    second = setup.ok("crawl", "--all", "--no-analyse").stdout
+    for line in second.strip().splitlines():
+        assert "新入库 0 条" in line, second
+    # articles stored are not fetched again; feeds answer 304; answered messages skipped
+    assert "yunchuan-news：新入库 0 条，重复 0 条，未变化跳过" in second
+    assert "province-daily-rss：新入库 0 条，重复 0 条，未变化跳过 1 页" in second
+    health = json.loads(setup.ok("sources", "--json").stdout)
+    news = next(h for h in health if h["name"] == "yunchuan-news")
+    assert news["status"] == "正常" and news["runs"] == 2 and news["items_total"] == 3
+    assert news["error_rate"] == 0 and news["items_24h"] == 3
+
+
+def test_failing_source_shows_in_health_with_its_reason(site, tmp_path):
+    setup = prepare(tmp_path, sample_port=site.server_address[1])
+    sources = setup.config / "sources.yaml"
+    sources.write_text(
+        sources.read_text(encoding="utf-8").replace("/feeds/gov.atom", "/feeds/gone.atom"),
+        encoding="utf-8",
+    )
+    setup.ok("init")
+    done = setup.run("crawl", "yunchuan-gov-atom", "--no-analyse")
+    assert done.returncode == 1 and "HTTP 404：页面不存在" in done.stderr
+    listed = setup.ok("sources").stdout
+    assert "yunchuan-gov-atom  云川市人民政府门户网站（feed）  [异常]" in listed
+    assert "出错率 100%" in listed and "HTTP 404" in listed
+    assert "gov-board  云川市政府留言板（board）  [未运行]" in listed
+
+
+def test_extract_prints_what_the_news_extractor_gets(site, tmp_path):
+    setup = prepare(tmp_path, sample_port=site.server_address[1])
+    url = f"{site.url}/news/20261120/1123.html"
+    got = json.loads(setup.ok("extract", url).stdout)
+    assert got["title"] == "青峰山景区被指乱收费 市文旅局：已介入调查"
+    assert got["encoding"] == "gb18030" and got["source"] == "云川新闻网"
+    assert got["published"].endswith("+08:00") and "游客" in got["text"]
+    from_file = json.loads(setup.ok("extract", str(ROOT / "gov/zwgk/0001.html")).stdout)
+    assert from_file["title"] and from_file["text"]
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("/news/missing.html", "HTTP 404"),
+        ("no/such/file.html", "不是 http(s) 网址，也不是存在的文件"),
+    ],
+)
+def test_extract_failures_are_one_sentence(site, tmp_path, target, message):
+    setup = prepare(tmp_path, sample_port=site.server_address[1])
+    done = setup.run("extract", site.url + target if target.startswith("/") else target)
+    assert done.returncode == 2 and message in done.stderr
+    assert "Traceback" not in done.stderr

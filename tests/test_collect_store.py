@@ -1,0 +1,190 @@
+"""Storing collected items: evidence (存证), no re-ingest, near-duplicates linked into one
+story's propagation path, what can change refreshed, incremental crawl memory."""
+
+import gzip
+import hashlib
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from monitor.config import load_config
+from monitor.crawlstate import load_memory, save_memory
+from monitor.ingest import Ingest
+from monitor.pipeline.dedup import propagation
+from monitor.pipeline.simhash import NEAR, distance, simhash
+from monitor.storage.collection import Fingerprint
+from monitor.storage.models import Evidence, Mention
+from tests.helpers.configs import CONFIG
+
+APP = load_config(CONFIG, environ={})
+NOW = datetime(2026, 11, 21, 4, 0, tzinfo=UTC)
+
+STORY = (
+    "青峰山景区被指乱收费：多名游客反映，景区观光车单程收费八十元，比公示价格高出一倍，"
+    "且售票处不开具发票。市文化和旅游局表示已介入调查，将依法处理违规收费行为。"
+)
+# 转载 with small edits: another outlet's opening words, one phrase changed, a credit line.
+REPRINT = (
+    "据云川晚报消息，青峰山景区被指乱收费：多名游客反映，景区观光车单程收费八十元，"
+    "比公示价格高出一倍，且售票处不开具发票。市文化和旅游局表示已介入调查，将依法处理违规收费行为。"
+)
+REPOST = "//@云川生活:" + STORY  # a post that copies the text with a repost chain
+OTHER = (
+    "云川市今日召开防汛工作会议，部署应对新一轮强降雨天气，要求各区县做好人员转移、"
+    "物资储备和隐患排查工作，确保群众生命财产安全。"
+)
+
+
+def item(url, text, source="yunchuan-news", kind="news", published=None, **kw):
+    raw = f"<html><body><p>{text}</p></body></html>".encode()
+    return {
+        "source": source,
+        "kind": kind,
+        "url": url,
+        "final_url": url,
+        "fetched_at": kw.pop("fetched_at", NOW),
+        "raw": raw,
+        "title": kw.pop("title", text[:20]),
+        "text": text,
+        "published": published,
+        **kw,
+    }
+
+
+def test_reposts_and_reprints_are_near_but_other_stories_are_far():
+    assert distance(simhash(STORY), simhash(REPRINT)) <= NEAR
+    assert distance(simhash(STORY), simhash(REPOST)) <= NEAR
+    assert distance(simhash(STORY), simhash(OTHER)) > 10
+
+
+def test_evidence_kept_and_a_second_crawl_stores_nothing_again(database):
+    sink = Ingest(APP, database, now=lambda: NOW)
+    first = item("https://news.example.cn/a/1.html?utm_source=wx", STORY)
+    sink(first)
+    sink(item("https://m.news.example.cn/a/1.html", STORY))  # the mobile edition
+    again = Ingest(APP, database, now=lambda: NOW)  # a restart: a new process, same DB
+    again(first)
+    assert sink.counts["yunchuan-news"].stored == 1
+    assert sink.counts["yunchuan-news"].duplicates == 1
+    assert again.counts["yunchuan-news"].duplicates == 1
+    with database.session() as s:
+        (m,) = s.scalars(select(Mention)).all()
+        ev = s.scalar(select(Evidence).where(Evidence.mention_id == m.id))
+        assert gzip.decompress(ev.body_gz) == first["raw"]
+        assert ev.sha256 == hashlib.sha256(first["raw"]).hexdigest()
+        assert ev.final_url == first["url"] and ev.fetched_at == NOW
+
+
+def test_copies_form_one_story_with_its_propagation_path(database):
+    sink = Ingest(APP, database, now=lambda: NOW)
+    t0 = NOW - timedelta(hours=5)
+    # stored out of order: the reprint is crawled before the original
+    sink(
+        item(
+            "https://wb.example.cn/2.html",
+            REPRINT,
+            published=t0 + timedelta(hours=2),
+            site="云川晚报",
+        )
+    )
+    sink(
+        item(
+            "https://board.example.cn/msg/1",
+            STORY,
+            source="gov-board",
+            kind="board",
+            published=t0,
+            author="游客",
+        )
+    )
+    sink(
+        item(
+            "https://m.weibo.cn/detail/9",
+            REPOST,
+            source="weibo-search",
+            kind="weibo",
+            published=t0 + timedelta(hours=3),
+            author="云川生活",
+        )
+    )
+    sink(item("https://news.example.cn/b/2.html", OTHER, published=t0))
+    with database.session() as s:
+        ids = {m.url: m.id for m in s.scalars(select(Mention))}
+        fps = {f.mention_id: f for f in s.scalars(select(Fingerprint))}
+        assert fps[ids["https://news.example.cn/b/2.html"]].duplicate_of_id is None
+        path = propagation(s, ids["https://m.weibo.cn/detail/9"])
+    assert [(c.url, c.role) for c in path] == [
+        ("https://board.example.cn/msg/1", "首发"),
+        ("https://wb.example.cn/2.html", "转载"),
+        ("https://m.weibo.cn/detail/9", "转发"),
+    ]
+    assert path[1].site == "云川晚报"
+
+
+def test_a_message_answered_later_is_refreshed_not_duplicated(database):
+    sink = Ingest(APP, database, now=lambda: NOW)
+    url = "https://board.example.cn/msg/7"
+    sink(item(url, OTHER, source="gov-board", kind="board", reply_status="未回复"))
+    sink(
+        item(
+            url,
+            OTHER,
+            source="gov-board",
+            kind="board",
+            reply_status="已回复",
+            reply_text="您好，已转交临江区办理。",
+            comments=3,
+        )
+    )
+    with database.session() as s:
+        (m,) = s.scalars(select(Mention)).all()
+        assert (m.reply_status, m.comments) == ("已回复", 3)
+        assert "已转交临江区办理" in m.extra["reply_text"]
+
+
+def test_crawl_memory_skips_what_cannot_change(database):
+    sink = Ingest(APP, database, now=lambda: NOW)
+    sink(item("https://news.example.cn/a/1.html", STORY))
+    sink(
+        item(
+            "https://board.example.cn/msg/1",
+            OTHER,
+            source="gov-board",
+            kind="board",
+            reply_status="未回复",
+        )
+    )
+    sink(
+        item(
+            "https://board.example.cn/msg/2",
+            STORY,
+            source="gov-board",
+            kind="board",
+            reply_status="已回复",
+        )
+    )
+    news = load_memory(database, "yunchuan-news", "news")
+    assert news.is_done("http://news.example.cn/a/1.html?spm=1")
+    board = load_memory(database, "gov-board", "board")
+    assert board.is_done("https://board.example.cn/msg/2")
+    assert not board.is_done("https://board.example.cn/msg/1")  # may still be answered
+    board.saw("https://board.example.cn/msg/1", '"abc"', "Sat, 21 Nov 2026 04:00:00 GMT", None)
+    save_memory(database, "gov-board", board, NOW)
+    again = load_memory(database, "gov-board", "board")
+    assert again.conditional_headers("https://board.example.cn/msg/1") == {
+        "If-None-Match": '"abc"',
+        "If-Modified-Since": "Sat, 21 Nov 2026 04:00:00 GMT",
+    }
+
+
+def test_evidence_older_than_the_retention_is_dropped_mention_kept(database):
+    from monitor.evidence import drop_expired
+
+    sink = Ingest(APP, database, now=lambda: NOW)
+    sink(item("https://news.example.cn/old.html", STORY, fetched_at=NOW - timedelta(days=400)))
+    sink(item("https://news.example.cn/new.html", OTHER))
+    assert drop_expired(database, 365, NOW) == 1
+    with database.session() as s:
+        assert len(s.scalars(select(Mention)).all()) == 2
+        (kept,) = s.scalars(select(Evidence)).all()
+        assert kept.final_url == "https://news.example.cn/new.html"
