@@ -100,6 +100,7 @@ def test_sample_story_is_collected_graded_routed_and_timed(sample_run) -> None: 
     # The museum rumour: false information, answered within 48 h, police consulted.
     rumour = detail[holding(ctx, events, "永久闭馆")["id"]]
     assert "false_info" in rumour.categories
+    assert rumour.grade in ("II", "III")  # a spreading rumour reaches the duty officers
     assert "public-security" in rumour.co_departments
     assert [d.clock for d in rumour.deadlines] == ["response-48h"]
 
