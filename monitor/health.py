@@ -77,8 +77,16 @@ def judge(
 
 
 def _span(d: timedelta) -> str:
-    hours = d.total_seconds() / 3600
-    return f"{hours / 24:.1f} 天" if hours >= 48 else f"{hours:.1f} 小时"
+    """'3 小时', '2 天 5 小时', '40 分钟': how officers say a duration."""
+    minutes = int(d.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days >= 2:
+        return f"{days} 天" + (f" {hours} 小时" if hours else "")
+    hours += days * 24
+    if hours:
+        return f"{hours} 小时" + (f" {mins} 分钟" if mins and hours < 6 else "")
+    return f"{mins} 分钟"
 
 
 def all_health(

@@ -15,6 +15,7 @@ from monitor.crawl import crawl_child
 from monitor.digest.daily import write_daily
 from monitor.emergency import run_emergency
 from monitor.evidence import drop_expired
+from monitor.notices import notify_calendar_fallback, notify_source_health
 from monitor.notify.base import Channel
 from monitor.notify.dispatcher import deliver_due
 from monitor.overdue import check_overdue
@@ -101,6 +102,24 @@ def build_scheduler(ctx: Context, channels: dict[str, Channel]) -> BackgroundSch
         hours=6,
         id="evidence",
         name="存证保留期清理",
+    )
+    sched.add_job(
+        _guarded("source health", lambda: notify_source_health(ctx.db, ctx.settings, utcnow())),
+        "interval",
+        minutes=10,
+        id="source-health",
+        name="信息源健康检查",
+    )
+    sched.add_job(
+        _guarded(
+            "calendar",
+            lambda: notify_calendar_fallback(ctx.db, ctx.settings, ctx.book, utcnow()),
+        ),
+        "interval",
+        hours=12,
+        id="calendar",
+        name="工作日历检查",
+        next_run_time=start,
     )
     hour, minute = (int(x) for x in svc.digest.at.split(":"))
     sched.add_job(

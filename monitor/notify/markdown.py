@@ -20,6 +20,17 @@ def md_escape(text: str) -> str:
 def render_markdown(payload: dict[str, Any], now: datetime) -> tuple[str, str]:
     """(title, markdown text) of an alert."""
     e = md_escape
+    if payload.get("notice"):
+        lines = [
+            f"### 【{e(payload['kind_label'])}】{e(payload['title'])}",
+            "",
+            e(payload["detail"]),
+            "",
+            f"[在控制台中查看]({payload['url']})",
+        ]
+        if payload.get("late_label"):
+            lines.insert(3, f"- {payload['late_label']}")
+        return f"【{payload['kind_label']}】{payload['title']}"[:64], "\n".join(lines)
     title = f"【{payload['kind_label']}】{payload['grade_label']} {payload['title']}"
     lines = [
         f"### 【{e(payload['kind_label'])}】{e(payload['grade_label'])}",

@@ -19,6 +19,8 @@ KINDS = {
     "grade_up": "事件等级上升",
     "deadline_breach": "时限已超期",
     "deadline_reminder": "时限提醒",
+    "source_health": "信息源异常",
+    "calendar_fallback": "工作日历缺少官方数据",
 }
 
 
@@ -54,6 +56,58 @@ def channels_for(
             continue
         if r.channel not in out:
             out.append(r.channel)
+    return out
+
+
+def notice_channels(settings: Settings, kind: str) -> list[str]:
+    """Notices (about the service, not an event) go to the routes that name their kind in
+    `kinds`; when none does, to the routes that filter on nothing but grade."""
+    named = [r.channel for r in settings.channels.routes if kind in r.kinds]
+    if named:
+        return list(dict.fromkeys(named))
+    plain = [
+        r.channel for r in settings.channels.routes if not (r.kinds or r.departments or r.topics)
+    ]
+    return list(dict.fromkeys(plain))
+
+
+def enqueue_notice(
+    session: Session,
+    settings: Settings,
+    kind: str,
+    key: str,
+    title: str,
+    detail: str,
+    now: datetime,
+    path: str = "/",
+) -> list[Alert]:
+    """One alert per channel for a notice; a key seen before is not queued again."""
+    url = settings.service.web.public_url.rstrip("/") + path
+    payload = {
+        "notice": True,
+        "kind": kind,
+        "kind_label": KINDS[kind],
+        "grade_label": "运行提示",
+        "title": title,
+        "detail": detail,
+        "url": url,
+    }
+    out = []
+    for channel in notice_channels(settings, kind):
+        full_key = f"{key}:{channel}"
+        if session.scalar(select(Alert.id).where(Alert.key == full_key)):
+            continue
+        alert = Alert(
+            key=full_key,
+            channel=channel,
+            kind=kind,
+            event_id=None,
+            payload=payload,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        session.add(alert)
+        out.append(alert)
     return out
 
 

@@ -36,6 +36,14 @@ class SlackChannel:
 
     def blocks(self, payload: dict[str, Any], now: datetime) -> list[dict[str, Any]]:
         e = slack_escape
+        if payload.get("notice"):
+            text = f"*【{e(payload['kind_label'])}】<{payload['url']}|{e(payload['title'])}>*"
+            return [
+                {
+                    "type": "section",
+                    "text": {"type": "mrkdwn", "text": f"{text}\n{e(payload['detail'])}"},
+                }
+            ]
         link = f"<{payload['url']}|{e(payload['title'])}>"
         head = f"*[{e(payload['grade_label'])}] {e(payload['kind_label'])}*\n{link}"
         fields = [
