@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from monitor.clock import fmt_beijing
 from monitor.config.models import Settings
+from monitor.notify import escalation
 from monitor.notify.outbox import enqueue
 from monitor.storage.db import Database
 from monitor.storage.models import Deadline, Event
@@ -34,9 +35,12 @@ def check_overdue(db: Database, settings: Settings, now: datetime) -> int:
             )
             .options(selectinload(Deadline.event))
         )
+        policy = settings.channels.escalation
         for d in rows:
             d.breached_at = now
             found += 1
+            if policy is not None and policy.on_breach:
+                escalation.start(s, settings, d.event, f"时限“{d.title}”已超期", now, restart=True)
             enqueue(
                 s,
                 settings,

@@ -16,6 +16,7 @@ from monitor.digest.daily import write_daily
 from monitor.emergency import run_emergency
 from monitor.evidence import drop_expired
 from monitor.notices import notify_calendar_fallback, notify_source_health
+from monitor.notify import escalation
 from monitor.notify.base import Channel
 from monitor.notify.dispatcher import deliver_due
 from monitor.overdue import check_overdue
@@ -102,6 +103,13 @@ def build_scheduler(ctx: Context, channels: dict[str, Channel]) -> BackgroundSch
         hours=6,
         id="evidence",
         name="存证保留期清理",
+    )
+    sched.add_job(
+        _guarded("escalation", lambda: escalation.step(ctx.db, ctx.settings, utcnow())),
+        "interval",
+        seconds=30,
+        id="escalation",
+        name="升级",
     )
     sched.add_job(
         _guarded("source health", lambda: notify_source_health(ctx.db, ctx.settings, utcnow())),

@@ -27,6 +27,7 @@ ROUTES = [
     ("GET", "/api/events", None, EVERYONE),
     ("GET", "/api/events/{late}", None, EVERYONE),
     ("POST", "/api/events/{late}/transition", "json", MOVERS),
+    ("POST", "/api/events/{late}/acknowledge", None, MOVERS),
     ("GET", "/api/mentions", None, EVERYONE),
     ("GET", "/api/alerts", None, {"duty_officer", "office", "admin"}),
     ("GET", "/", None, EVERYONE),

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from monitor.config.types import Grade, Strict
+from monitor.config.types import Duration, Grade, Strict
 
 # Messages per minute each kind of receiver accepts (DingTalk and WeCom group robots:
 # 20/min per robot; Slack: about 1/s per channel).
@@ -17,6 +18,7 @@ ALERT_KINDS = (
     "grade_up",
     "deadline_breach",
     "deadline_reminder",
+    "escalation",
     "source_health",
     "calendar_fallback",
 )
@@ -111,9 +113,32 @@ class Route(Strict):
         return v
 
 
+class EscalationLevel(Strict):
+    who: str  # for people: 责任处室 / 分管领导 / 主要负责人
+    channels: list[str] = Field(min_length=1)
+    after: Duration = timedelta(0)  # since escalation started, unacknowledged
+
+
+class EscalationPolicy(Strict):
+    """Like PagerDuty levels: an unacknowledged escalation climbs; each level repeats."""
+
+    min_grade: Grade = "II"  # events at or above start escalating at once
+    on_breach: bool = True  # a breached clock starts (or restarts) escalation
+    repeat_every: Duration = timedelta(minutes=15)
+    levels: list[EscalationLevel] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> EscalationPolicy:
+        afters = [lv.after for lv in self.levels]
+        if afters != sorted(afters) or afters[0] != timedelta(0):
+            raise ValueError("levels 的 after 须从 0 开始递增，如 0m、30m、60m")
+        return self
+
+
 class ChannelsConfig(Strict):
     channels: list[Channel] = Field(min_length=1)
     routes: list[Route] = []
+    escalation: EscalationPolicy | None = None
 
     @model_validator(mode="after")
     def _refs(self) -> ChannelsConfig:
@@ -123,6 +148,10 @@ class ChannelsConfig(Strict):
         for r in self.routes:
             if r.channel not in names:
                 raise ValueError(f"路由引用的渠道 {r.channel!r} 未定义")
+        for lv in self.escalation.levels if self.escalation else []:
+            for c in lv.channels:
+                if c not in names:
+                    raise ValueError(f"升级策略（{lv.who}）引用的渠道 {c!r} 未定义")
         return self
 
     def by_name(self, name: str) -> Channel | None:

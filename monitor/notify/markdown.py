@@ -42,6 +42,8 @@ def render_markdown(payload: dict[str, Any], now: datetime) -> tuple[str, str]:
     ]
     if payload.get("old_grade"):
         lines.append(f"- 等级变化：{payload['old_grade']} → {payload['grade']}")
+    if payload.get("escalation"):
+        lines.append(f"- **升级**：{e(payload['escalation'])}")
     if payload.get("reminder"):
         lines.append(
             f"- 提醒：{e(payload['clock_title'])}（{payload['due_label']} 前完成）"

@@ -19,6 +19,7 @@ KINDS = {
     "grade_up": "事件等级上升",
     "deadline_breach": "时限已超期",
     "deadline_reminder": "时限提醒",
+    "escalation": "升级通知",
     "source_health": "信息源异常",
     "calendar_fallback": "工作日历缺少官方数据",
 }

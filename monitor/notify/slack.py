@@ -52,6 +52,8 @@ class SlackChannel:
             f"*首发*：{e(payload['first_source'])}（{payload['discovered_at']} 发现）",
         ]
         fields += [f"*时限*：{e(x)}" for x in deadline_lines(payload, now)]
+        if payload.get("escalation"):
+            fields.insert(0, f"*升级*：{e(payload['escalation'])}")
         for note in ("late_label", "duplicate_label"):
             if payload.get(note):
                 fields.append(f"_{e(payload[note])}_")

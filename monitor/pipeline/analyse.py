@@ -13,8 +13,10 @@ from sqlalchemy.orm import Session
 from monitor.cases import SYSTEM, escalate_owner, open_case, refresh_clocks, return_to_judgment
 from monitor.clock import as_utc
 from monitor.config.loader import AppConfig
-from monitor.config.types import grade_rank
+from monitor.config.models import Settings
+from monitor.config.types import at_least, grade_rank
 from monitor.deadlines import DeadlineBook
+from monitor.notify import escalation
 from monitor.notify.outbox import enqueue
 from monitor.pipeline.group import (
     add_to_event,
@@ -108,6 +110,7 @@ def analyse_one(
         open_case(s, ev, settings, book, text, now)
         report.events_opened += 1
         report.alerts += len(enqueue(s, settings, "new_event", ev, now, key=f"new:{ev.id}"))
+        _escalate_if_major(s, settings, ev, f"新发现{grade_label(ev.grade)}事件", now)
         log.info("新事件 #%s [%s级] %s", ev.id, ev.grade, ev.title)
     elif grade_rank(ev.grade) > grade_rank(old_grade):
         escalate_owner(ev, settings)
@@ -127,9 +130,19 @@ def analyse_one(
                 extra={"old_grade": old_grade},
             )
         )
+        _escalate_if_major(s, settings, ev, rise, now)
         log.info("事件 #%s 等级 %s → %s：%s", ev.id, old_grade, ev.grade, ev.title)
     else:
         refresh_clocks(s, ev, book, now)
+
+
+def _escalate_if_major(
+    s: Session, settings: Settings, ev: Event, reason: str, now: datetime
+) -> None:
+    """Especially major and major events go to leadership at once (the policy's min_grade)."""
+    policy = settings.channels.escalation
+    if policy is not None and at_least(ev.grade, policy.min_grade):
+        escalation.start(s, settings, ev, reason, now)
 
 
 def _spikes(s: Session, ev: Event, m: Mention, score: MentionScore, app: AppConfig) -> list[Reason]:

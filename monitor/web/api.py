@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from monitor.cases import transition
 from monitor.errors import Forbidden, InvalidTransition, NotFound
+from monitor.notify import escalation
 from monitor.storage.models import Alert, Event, Mention
 from monitor.views import (
     ALERT_STATUS,
@@ -125,6 +126,26 @@ def move_event(
             raise ApiError(403, str(e)) from None
         except NotFound as e:
             raise ApiError(404, str(e)) from None
+
+
+@router.post("/events/{event_id}/acknowledge")
+def api_acknowledge(request: Request, user: Mover, event_id: int) -> JSONResponse:
+    """Acknowledge the event's escalation: no more repeats, no further climbing."""
+    with request.app.state.db.session() as s:
+        load_event(s, user, event_id)  # 404 / 403 for events the user may not see
+        try:
+            esc = escalation.acknowledge(s, event_id, user, request.app.state.now())
+        except NotFound as e:
+            raise ApiError(409, str(e)) from None
+        except Forbidden as e:
+            raise ApiError(403, str(e)) from None
+        body = {
+            "event_id": event_id,
+            "level": esc.level + 1,
+            "acknowledged_by": esc.acknowledged_by,
+            "acknowledged_at": to_json(esc.acknowledged_at),
+        }
+    return JSONResponse(body)
 
 
 @router.post("/events/{event_id}/transition")

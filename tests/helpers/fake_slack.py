@@ -23,7 +23,7 @@ class FakeSlack:
     hold_seconds: dict[int, float] = field(default_factory=dict)  # n-th message -> delay
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def keys(self) -> list[str]:
+    def alert_keys(self) -> list[str]:
         return [
             ((m.get("metadata") or {}).get("event_payload") or {}).get("key") for m in self.messages
         ]
