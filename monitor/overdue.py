@@ -14,7 +14,7 @@ from monitor.notify import escalation
 from monitor.notify.outbox import enqueue
 from monitor.storage.db import Database
 from monitor.storage.models import Deadline, Event
-from monitor.storage.workflow import Commitment, DisposalObligation
+from monitor.storage.workflow import Commitment, DisposalObligation, Judgment
 from workflow.reminders import Ladder, due_reminder
 from workflow.states import OPEN_STATES
 
@@ -59,46 +59,6 @@ def check_overdue(db: Database, settings: Settings, now: datetime) -> int:
     return found
 
 
-def remind(db: Database, settings: Settings, now: datetime) -> int:
-    """Queue the reminder each running clock has reached (once per point; from the database,
-    so a point reached while the service was down is reminded of when it comes back)."""
-    r = settings.deadlines.reminders
-    ladder = Ladder(tuple(r.at), r.before, r.overdue_every)
-    queued = 0
-    with db.session() as s:
-        rows = s.scalars(
-            select(Deadline)
-            .join(Event)
-            .where(
-                Deadline.met_at.is_(None),
-                Deadline.superseded.is_(False),
-                Event.state.in_(OPEN_STATES),
-            )
-            .options(selectinload(Deadline.event))
-        )
-        for d in rows:
-            due = due_reminder(d.starts_at, d.due_at, now, ladder)
-            if due is None:
-                continue
-            queued += len(
-                enqueue(
-                    s,
-                    settings,
-                    "deadline_reminder",
-                    d.event,
-                    now,
-                    key=f"remind:{d.id}:{due.point}",
-                    extra={
-                        "clock": d.clock,
-                        "clock_title": d.title,
-                        "due_label": fmt_beijing(d.due_at),
-                        "reminder": f"（{due.label}）",
-                    },
-                )
-            )
-    return queued
-
-
 def _ledger_breaches(s: Session, settings: Settings, now: datetime) -> int:
     """Obligations and commitments past due and still open: breached once, alerted once."""
     found = 0
@@ -134,3 +94,68 @@ def _ledger_breaches(s: Session, settings: Settings, now: datetime) -> int:
                 },
             )
     return found
+
+
+def remind(db: Database, settings: Settings, now: datetime) -> int:
+    """Queue the reminder each running clock, disposal obligation and commitment has reached
+    (once per point; from the database, so a point reached while the service was down is
+    reminded of when it comes back)."""
+    r = settings.deadlines.reminders
+    ladder = Ladder(tuple(r.at), r.before, r.overdue_every)
+    queued = 0
+    with db.session() as s:
+        for key, title, starts, due, event in _running(s):
+            point = due_reminder(starts, due, now, ladder)
+            if point is None:
+                continue
+            queued += len(
+                enqueue(
+                    s,
+                    settings,
+                    "deadline_reminder",
+                    event,
+                    now,
+                    key=f"remind:{key}:{point.point}",
+                    extra={
+                        "clock": key.split(":")[0],
+                        "clock_title": title,
+                        "due_label": fmt_beijing(due),
+                        "reminder": f"（{point.label}）",
+                    },
+                )
+            )
+    return queued
+
+
+def _running(s: Session) -> list[tuple[str, str, datetime, datetime, Event]]:
+    """(key, title, start, due, event) of everything with a due time still to meet."""
+    out: list[tuple[str, str, datetime, datetime, Event]] = []
+    clocks = s.scalars(
+        select(Deadline)
+        .join(Event)
+        .where(
+            Deadline.met_at.is_(None), Deadline.superseded.is_(False), Event.state.in_(OPEN_STATES)
+        )
+        .options(selectinload(Deadline.event))
+    )
+    out += [(f"{d.id}", d.title, d.starts_at, d.due_at, d.event) for d in clocks]
+    obligations = s.execute(
+        select(DisposalObligation, Judgment.decided_at, Event)
+        .join(Judgment, Judgment.id == DisposalObligation.judgment_id)
+        .join(Event, Event.id == DisposalObligation.event_id)
+        .where(DisposalObligation.fulfilled_at.is_(None), Judgment.decided_at.is_not(None))
+    )
+    out += [
+        (f"obligation:{o.id}", f"处置义务：{o.title}", decided, o.due_at, ev)
+        for o, decided, ev in obligations
+    ]
+    commitments = s.execute(
+        select(Commitment, Event)
+        .join(Event, Event.id == Commitment.event_id)
+        .where(Commitment.fulfilled_at.is_(None))
+    )
+    out += [
+        (f"commitment:{c.id}", f"承诺：{c.text[:40]}", c.created_at, c.due_at, ev)
+        for c, ev in commitments
+    ]
+    return out

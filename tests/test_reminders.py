@@ -114,3 +114,40 @@ def test_a_met_clock_is_not_reminded(database: Database) -> None:
         d = s.scalars(select(Deadline)).one()
         d.met_at, d.met_by = START + timedelta(hours=1), "发布权威信息"
     assert remind(database, SETTINGS, START + timedelta(hours=4, minutes=40)) == 0
+
+
+def test_a_commitment_is_reminded_like_a_clock(database: Database) -> None:
+    from monitor.storage.workflow import Commitment, Draft
+
+    _clock(database)
+    with database.session() as s:
+        s.scalars(select(Deadline)).one().met_at = START  # only the commitment runs
+        ev = s.scalars(select(Event)).one()
+        draft = Draft(
+            event_id=ev.id,
+            kind="release",
+            text="我局将于三日内公布调查结果。",
+            text_hash="h",
+            created_by="drafter",
+            created_at=START,
+            updated_at=START,
+        )
+        s.add(draft)
+        s.flush()
+        s.add(
+            Commitment(
+                event_id=ev.id,
+                draft_id=draft.id,
+                text="三日内公布调查结果",
+                due_at=START + timedelta(days=3),
+                created_by="drafter",
+                created_at=START,
+            )
+        )
+    assert remind(database, SETTINGS, START + timedelta(days=2)) == 1  # past 50%
+    out = io.StringIO()
+    deliver_due(database, {"console": ConsoleChannel("console", out)}, START + timedelta(days=2))
+    assert (
+        "提醒：承诺：三日内公布调查结果（2026-11-24 22:00 前完成）（时限已过 50%）"
+        in out.getvalue()
+    )
