@@ -166,3 +166,22 @@ def test_api_acknowledge(database: Database, settings, tmp_path) -> None:
     refused = post("duty_officer", other)
     assert refused.status_code == 409 and "没有进行中的升级" in refused.json()["error"]
     assert client.post(f"/api/events/{ev}/acknowledge").status_code == 401
+
+
+def test_the_event_page_shows_the_escalation_and_acknowledges_it(
+    database: Database, settings, tmp_path
+) -> None:
+    app_config = load_config(config_case(tmp_path / "page", "escalation"), environ={})
+    ev = _event(database)
+    _start(database, settings, ev)
+    with database.session() as s:
+        _, token = create_user(s, "xiaowang", "值班员小王", "duty_officer", now=T0)
+    client = TestClient(create_app(app_config, database, now=lambda: T0 + timedelta(minutes=3)))
+    client.get(f"/login?token={token}")
+    page = client.get(f"/events/{ev}").text
+    assert "升级中：第 1/3 级（责任处室）：新发现重大事件" in page
+    assert "每 15 分钟重复提醒并逐级上报" in page and "确认（我来处理）" in page
+    done = client.post(f"/events/{ev}/acknowledge", follow_redirects=False)
+    assert done.status_code == 303
+    page = client.get(f"/events/{ev}").text
+    assert "已由 xiaowang 于 2026-11-21 10:03 确认" in page and "确认（我来处理）" not in page

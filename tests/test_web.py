@@ -33,6 +33,7 @@ ROUTES = [
     ("GET", "/", None, EVERYONE),
     ("GET", "/events/{late}", None, EVERYONE),
     ("POST", "/events/{late}/transition", "form", MOVERS),
+    ("POST", "/events/{late}/acknowledge", "form", MOVERS),
     ("POST", "/logout", None, EVERYONE),
 ]
 PUBLIC = {"/healthz", "/login", "/static/style.css"}

@@ -9,7 +9,10 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from monitor.config.types import GRADE_NAMES, GRADES
+from monitor.config.types import GRADE_NAMES, GRADES, parse_duration
+from monitor.errors import Forbidden, NotFound
+from monitor.notify import escalation
+from monitor.storage.alerts import Escalation
 from monitor.storage.models import Department
 from monitor.views import BadFilter, departments, event_detail, event_summary, list_events
 from monitor.web.api import ApiError, load_event, move_event
@@ -73,6 +76,30 @@ def events_page(
     )
 
 
+def escalation_view(s: Any, event_id: int) -> dict[str, Any] | None:
+    """The event's escalation under way, as the page shows it."""
+    esc = s.scalar(
+        select(Escalation).where(Escalation.event_id == event_id, Escalation.resolved_at.is_(None))
+    )
+    if esc is None:
+        return None
+    levels = esc.policy["levels"]
+    return {
+        "level": esc.level + 1,
+        "levels": len(levels),
+        "who": levels[esc.level]["who"],
+        "reason": esc.reason,
+        "repeat": fmt_span(parse_duration(esc.policy["repeat_every"])),
+        "acknowledged_at": esc.acknowledged_at,
+        "acknowledged_by": esc.acknowledged_by,
+    }
+
+
+def fmt_span(d: Any) -> str:
+    minutes = int(d.total_seconds() // 60)
+    return f"{minutes // 60} 小时" if minutes % 60 == 0 and minutes >= 60 else f"{minutes} 分钟"
+
+
 def _event_page(
     request: Request, user: Principal, event_id: int, status_code: int = 200, **extra: Any
 ) -> Response:
@@ -81,10 +108,12 @@ def _event_page(
         event = load_event(s, user, event_id)
         negative_at = state.config.settings.scoring.sentiment.negative_at
         view = event_detail(s, event, departments(s), state.now(), negative_at)
+        esc = escalation_view(s, event_id)
     context: dict[str, Any] = {
         "error": None,
         "form": {"to": "", "reason": ""},
         "flash": _flash(request),
+        "escalation": esc,
     }
     context.update(extra)
     return render(
@@ -101,6 +130,23 @@ def _event_page(
 @router.get("/events/{event_id}")
 def event_page(request: Request, user: Reader, event_id: int) -> Response:
     return _event_page(request, user, event_id)
+
+
+@router.post("/events/{event_id}/acknowledge")
+async def event_acknowledge(request: Request, user: Mover, event_id: int) -> Response:
+    await read_form(request)  # same-origin check for cookie sessions
+    return await run_in_threadpool(_acknowledge, request, user, event_id)
+
+
+def _acknowledge(request: Request, user: Principal, event_id: int) -> Response:
+    with request.app.state.db.session() as s:
+        load_event(s, user, event_id)
+        try:
+            escalation.acknowledge(s, event_id, user, request.app.state.now())
+        except (NotFound, Forbidden) as e:
+            return _event_page(request, user, event_id, 409, error=str(e))
+    request.app.state.sessions.set_flash(request.cookies.get(COOKIE), "已确认升级通知。")
+    return RedirectResponse(f"/events/{event_id}", status_code=303)
 
 
 @router.post("/events/{event_id}/transition")
