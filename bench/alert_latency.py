@@ -36,7 +36,7 @@ def items() -> list[tuple[float, str, str]]:
     out = []
     for i in range(N):
         words = "、".join("".join(rng.sample(CHARS, 2)) for _ in range(5))
-        out.append((10 + rng.random() * SPREAD, f"B{i:02d}", f"测试公告〔B{i:02d}〕{words}"))
+        out.append((10 + rng.random() * SPREAD, f"B{i:02d}", f"〔B{i:02d}〕{words}"))
     return sorted(out)
 
 
