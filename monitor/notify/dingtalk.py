@@ -14,6 +14,7 @@ from monitor.config.types import Secret
 from monitor.notify.base import SendResult
 from monitor.notify.http import post_json
 from monitor.notify.markdown import render_markdown
+from monitor.notify.robot import robot_result
 
 # errcodes a later attempt can cure: 130101 sending too fast, -1 system busy
 _RETRY_CODES = {130101, -1}
@@ -54,20 +55,4 @@ class DingTalkChannel:
         body = {"msgtype": "markdown", "markdown": {"title": title, "text": text}}
         # DingTalk checks the signature's timestamp against its own clock: wall time here.
         out = post_json(self.url(int(time.time() * 1000)), body, self.timeout, "钉钉")
-        if out.status != 200 or not isinstance(out.body, dict):
-            return SendResult(
-                False,
-                retry=out.retryable or out.status == 200,
-                error=out.error or "钉钉返回了无法识别的响应",
-                retry_after=out.retry_after,
-            )
-        code = out.body.get("errcode", -1)
-        if code == 0:
-            return SendResult.sent()
-        message = str(out.body.get("errmsg", ""))[:200]
-        return SendResult(
-            False,
-            retry=code in _RETRY_CODES,
-            error=f"钉钉返回错误 {code}：{message}",
-            retry_after=60.0 if code == 130101 else None,
-        )
+        return robot_result(out, "钉钉", _RETRY_CODES, rate_limited=130101)
