@@ -103,3 +103,11 @@ def user_for_token(session: Session, token: str | None) -> User | None:
     if not hmac.compare_digest(user.token_hash, digest):
         return None
     return user
+
+
+def user_named(session: Session, name: str) -> User:
+    """The user called `name`, or NotFound saying how to create one (for `--as NAME`)."""
+    user = session.scalar(select(User).where(User.name == name))
+    if user is None:
+        raise NotFound(f"用户 {name!r} 不存在。请先用 `yuqing user add` 创建。")
+    return user

@@ -185,3 +185,24 @@ def test_the_event_page_shows_the_escalation_and_acknowledges_it(
     assert done.status_code == 303
     page = client.get(f"/events/{ev}").text
     assert "已由 xiaowang 于 2026-11-21 10:03 确认" in page and "确认（我来处理）" not in page
+
+
+def test_cli_acknowledge_and_an_unknown_user(tmp_path) -> None:
+    from tests.helpers.cli import prepare
+
+    setup = prepare(tmp_path)
+    case = config_case(tmp_path / "cfg", "escalation")
+    (setup.config / "channels.yaml").write_text(
+        (case / "channels.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    setup.ok("init")
+    db = Database(setup.env["DATABASE_URL"])
+    settings = load_config(setup.config, environ={}).settings
+    ev = _event(db)
+    _start(db, settings, ev)
+    _user(db, "duty_officer")
+    db.dispose()
+    unknown = setup.run("alerts", "ack", str(ev), "--as", "nobody")
+    assert unknown.returncode == 2 and "用户 'nobody' 不存在" in unknown.stderr
+    done = setup.ok("alerts", "ack", str(ev), "--as", "u-duty_officer")
+    assert f"已确认事件 #{ev} 的升级（第 1 级：责任处室）" in done.stdout

@@ -72,16 +72,12 @@ def send_alerts(obj: Obj) -> None:
 @click.pass_obj
 def ack(obj: Obj, event_id: int, as_user: str) -> None:
     """确认某事件的升级通知：停止重复提醒和继续升级（时限超期时会再次升级）。"""
-    from monitor.errors import NotFound
     from monitor.notify.escalation import acknowledge
     from monitor.storage.migrate import require_migrated
-    from monitor.storage.models import User
+    from monitor.users import user_named
 
     require_migrated(obj.ctx.db)
     with obj.ctx.db.session() as s:
-        user = s.scalar(select(User).where(User.name == as_user))
-        if user is None:
-            raise NotFound(f"用户 {as_user!r} 不存在。请先用 `yuqing user add` 创建。")
-        esc = acknowledge(s, event_id, user, utcnow())
+        esc = acknowledge(s, event_id, user_named(s, as_user), utcnow())
         level = esc.policy["levels"][esc.level]["who"]
     click.echo(f"已确认事件 #{event_id} 的升级（第 {esc.level + 1} 级：{level}），不再重复提醒。")

@@ -13,13 +13,13 @@ from datetime import datetime
 from typing import Any
 
 import click
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from monitor.cli.app import Obj, cli
 from monitor.clock import BEIJING, fmt_beijing, utcnow
 from monitor.errors import NotFound
 from monitor.storage.models import Event, User
+from monitor.users import user_named
 
 AS = click.option("--as", "as_user", required=True, help="操作用户名（yuqing user add 创建）。")
 
@@ -45,10 +45,7 @@ def _session(obj: Obj) -> Iterator[Session]:
 
 
 def _user(s: Session, name: str) -> User:
-    u = s.scalar(select(User).where(User.name == name))
-    if u is None:
-        raise NotFound(f"用户 {name!r} 不存在。请先用 `yuqing user add` 创建。")
-    return u
+    return user_named(s, name)
 
 
 def _event(s: Session, event_id: int) -> Event:

@@ -93,23 +93,8 @@ def enqueue_notice(
         "detail": detail,
         "url": url,
     }
-    out = []
-    for channel in notice_channels(settings, kind):
-        full_key = f"{key}:{channel}"
-        if session.scalar(select(Alert.id).where(Alert.key == full_key)):
-            continue
-        alert = Alert(
-            key=full_key,
-            channel=channel,
-            kind=kind,
-            event_id=None,
-            payload=payload,
-            next_attempt_at=now,
-            created_at=now,
-        )
-        session.add(alert)
-        out.append(alert)
-    return out
+    channels = notice_channels(settings, kind)
+    return _queue(session, channels, kind, key, None, payload, now)
 
 
 def event_payload(ev: Event, public_url: str) -> dict[str, Any]:
@@ -149,8 +134,22 @@ def enqueue(
         "kind_label": KINDS[kind],
     }
     payload |= extra or {}
+    channels = channels_for(settings, ev.grade, dept, kind, list(ev.topics), now)
+    return _queue(session, channels, kind, key, ev.id, payload, now)
+
+
+def _queue(
+    session: Session,
+    channels: list[str],
+    kind: str,
+    key: str,
+    event_id: int | None,
+    payload: dict[str, Any],
+    now: datetime,
+) -> list[Alert]:
+    """One alert per channel, keyed `key:channel`; a key queued before is not queued again."""
     out = []
-    for channel in channels_for(settings, ev.grade, dept, kind, list(ev.topics), now):
+    for channel in channels:
         full_key = f"{key}:{channel}"
         if session.scalar(select(Alert.id).where(Alert.key == full_key)):
             continue
@@ -158,7 +157,7 @@ def enqueue(
             key=full_key,
             channel=channel,
             kind=kind,
-            event_id=ev.id,
+            event_id=event_id,
             payload=payload,
             next_attempt_at=now,
             created_at=now,
