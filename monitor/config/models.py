@@ -12,6 +12,8 @@ from monitor.config.channels import ChannelsConfig
 from monitor.config.types import Duration, Grade, Strict
 
 SOURCE_TIERS = ("central", "provincial", "local", "self_media", "government")
+# heat points per source tier: central media > provincial > local > self-media
+TIER_POINTS = {"central": 30, "provincial": 20, "local": 10, "government": 10, "self_media": 0}
 CATEGORIES = (
     "decision",
     "vital_interest",
@@ -412,6 +414,9 @@ class GradingConfig(Strict):
     spike_sigma: float = Field(3.0, gt=0)
     spike_min_count: int = Field(5, ge=1)
     pickup_heat: float = Field(10, ge=0)  # news/feed outlets pick up a board/Weibo story
+    # heat a source's tier (sources.yaml) adds to each of its mentions; tiers left out
+    # keep these values
+    tier_points: dict[Literal[SOURCE_TIERS], float] = dict(TIER_POINTS)  # type: ignore[valid-type]
     thresholds: dict[Literal["I", "II", "III"], float] = {"I": 90, "II": 65, "III": 40}
     floors: list[GradeFloor] = []
 
@@ -421,6 +426,23 @@ class GradingConfig(Strict):
         if set(t) != {"I", "II", "III"} or not (t["I"] > t["II"] > t["III"]):
             raise ValueError("thresholds 须满足 I > II > III，例如 {I: 90, II: 65, III: 40}")
         return self
+
+    @field_validator("tier_points", mode="before")
+    @classmethod
+    def _tiers(cls, v: object) -> object:
+        if not isinstance(v, dict):
+            return v  # the type check says what was expected
+        for tier, points in v.items():
+            if tier not in SOURCE_TIERS:
+                raise ValueError(
+                    f"不认识的来源级别 {tier!r}，应为 {'、'.join(SOURCE_TIERS)} 之一"
+                    "（与 sources.yaml 中的 tier 相同）"
+                )
+            if isinstance(points, int | float) and points < 0:
+                raise ValueError(
+                    f"来源级别 {tier} 的热度分值应为不小于 0 的数字，实际为 {points!r}"
+                )
+        return {**TIER_POINTS, **v}
 
 
 class ScoringConfig(Strict):

@@ -68,7 +68,9 @@ def mention_reasons(
     topics: list[tuple[str, int, tuple[str, ...]]],
     heat: float,
     cfg: GradingConfig,
+    tier: str | None = None,
 ) -> list[Reason]:
+    """The mention's reasons; `tier` is named in the heat reason when it added heat."""
     reasons = []
     if negative >= negative_at:
         why = f"（{'、'.join(sentiment_words[:3])}）" if sentiment_words else ""
@@ -83,7 +85,8 @@ def mention_reasons(
         pts = cfg.priority_points.get(priority, 0)
         reasons.append(Reason("topic", f"话题“{name}”（{'、'.join(words[:3])}）", pts))
     if heat > 0:
-        reasons.append(Reason("heat", f"热度 {heat:.0f}", cfg.heat_points_max * heat / 100))
+        source = f"（来源：{TIER_NAMES[tier]}）" if tier in TIER_NAMES else ""
+        reasons.append(Reason("heat", f"热度 {heat:.0f}{source}", cfg.heat_points_max * heat / 100))
     return reasons
 
 

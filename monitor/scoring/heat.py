@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import math
 
-TIER_POINTS = {"central": 30, "provincial": 20, "local": 10, "government": 10, "self_media": 0}
-
 
 def mention_heat(
-    reposts: int, comments: int, likes: int, tier: str, age_hours: float | None = None
+    reposts: int, comments: int, likes: int, tier_points: float, age_hours: float | None = None
 ) -> float:
-    """Engagement, the source's tier, and velocity when the post's age at fetch is known."""
+    """Engagement, the source tier's points, and velocity when the post's age is known.
+
+    `tier_points` is what scoring.yaml `grading.tier_points` gives the source's tier.
+    """
     # 1k engagements ≈ 45, 10k ≈ 60, 100k ≈ 75, 1M ≈ 90 (before the tier bonus)
     engagement = reposts + comments + 0.2 * likes
-    heat = 15 * math.log10(1 + engagement) + TIER_POINTS.get(tier, 0)
+    heat = 15 * math.log10(1 + engagement) + tier_points
     if age_hours is not None:
         # velocity: 100 engagements an hour ≈ +1.5, 1k ≈ +5, capped at +10
         per_hour = engagement / max(age_hours, 1.0)

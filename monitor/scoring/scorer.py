@@ -83,7 +83,8 @@ class Scorer:
             p, words = self.model.negative(body), []
         negative = round(p, 3)
         topics, categories = self.matcher.match(body)
-        heat = mention_heat(reposts, comments, likes, tier, age_hours)
+        tier_points = s.grading.tier_points.get(tier, 0)  # type: ignore[call-overload]
+        heat = mention_heat(reposts, comments, likes, tier_points, age_hours)
         reasons = mention_reasons(
             negative,
             s.sentiment.negative_at,
@@ -92,6 +93,7 @@ class Scorer:
             [(t.name, t.priority, t.words) for t in topics],
             heat,
             s.grading,
+            tier if tier_points > 0 else None,
         )
         points = total(reasons)
         return MentionScore(
