@@ -17,6 +17,7 @@ from monitor.clock import utcnow
 from monitor.context import Context
 from monitor.crawlstate import load_memory, save_memory
 from monitor.ingest import Ingest, record_run
+from monitor.pipeline.store import stored_urls
 
 log = logging.getLogger(__name__)
 # Items stored per transaction: one commit per item costs more than the extraction.
@@ -44,7 +45,10 @@ def crawl_here(
     for name in names:
         cfg = configured.get(name)
         if cfg is not None:
-            memories[name] = load_memory(ctx.db, name, cfg.kind)
+            memory = memories[name] = load_memory(ctx.db, name, cfg.kind)
+            if getattr(cfg, "accounts", None):  # Weibo timelines stop at a stored post
+                with ctx.db.session() as s:
+                    memory.stored = stored_urls(s, name)
     try:
         reports = crawl(ctx.app, names, sink, memories, keywords)
     finally:

@@ -62,6 +62,7 @@ class SampleSite(ThreadingHTTPServer):
         super().__init__(address, _Handler)
         self.root = root.resolve()
         self.base = base
+        self.served: list[str] = []  # request paths, in order (tests count fetches)
 
     @property
     def url(self) -> str:
@@ -100,8 +101,11 @@ class _Handler(BaseHTTPRequestHandler):
     def _answer(self, with_body: bool) -> None:
         parts = urlsplit(self.path)
         path = unquote(parts.path)
+        self.server.served.append(self.path)
         if path == SEARCH_PATH:
-            body = json.dumps(self._search(parts.query), ensure_ascii=False).encode("utf-8")
+            params = parse_qs(parts.query)
+            found = self._timeline(params) if "type" in params else self._search(params)
+            body = json.dumps(found, ensure_ascii=False).encode("utf-8")
             return self._send(HTTPStatus.OK, "application/json; charset=utf-8", body, with_body)
         if path.startswith(DETAIL_PREFIX):
             page = self._weibo_detail(path.removeprefix(DETAIL_PREFIX))
@@ -157,9 +161,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     # ---- the Weibo-style search API ----------------------------------------------
 
-    def _search(self, query: str) -> dict:
+    def _search(self, params: dict[str, list[str]]) -> dict:
         """m.weibo.cn's getIndex: containerid=100103type=1&q=KEYWORD, page=N."""
-        params = parse_qs(query)
         inner = parse_qs(params.get("containerid", [""])[0])
         keyword = inner.get("q", [""])[0]
         try:
@@ -174,10 +177,23 @@ class _Handler(BaseHTTPRequestHandler):
             return EMPTY_SEARCH
         return json.loads(self._render(file.read_text(encoding="utf-8")))
 
+    def _timeline(self, params: dict[str, list[str]]) -> dict:
+        """An account's timeline: type=uid&value=UID&containerid=107603UID, since_id=ID for
+        the pages after the first (timeline/UID.json, then timeline/UID-SINCE_ID.json)."""
+        uid = params.get("value", [""])[0]
+        since = params.get("since_id", [""])[0]
+        if not uid.isdigit() or not (since or "0").isdigit():
+            return EMPTY_SEARCH
+        name = f"{uid}-{since}.json" if since else f"{uid}.json"
+        file = self.server.root / "weibo" / "timeline" / name
+        if not file.is_file():
+            return EMPTY_SEARCH
+        return json.loads(self._render(file.read_text(encoding="utf-8")))
+
     def _weibo_detail(self, post_id: str) -> bytes | None:
         """A plain page for one post, so links from the console lead somewhere."""
-        folder = self.server.root / "weibo" / "search"
-        for file in sorted(folder.glob("*-*.json")):
+        folder = self.server.root / "weibo"
+        for file in sorted([*folder.glob("search/*-*.json"), *folder.glob("timeline/*.json")]):
             data = json.loads(self._render(file.read_text(encoding="utf-8")))
             for mblog in _mblogs(data.get("data", {}).get("cards", [])):
                 for blog in (mblog, mblog.get("retweeted_status") or {}):

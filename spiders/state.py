@@ -17,6 +17,9 @@ class CrawlMemory:
     validators: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
     # canonical URLs whose content is stored and cannot change any more
     done: set[str] = field(default_factory=set)
+    # canonical URLs stored already that are read again (Weibo posts, for their counts);
+    # a newest-first listing such as an account timeline stops paging at one of them
+    stored: set[str] = field(default_factory=set)
     # filled during the crawl: canonical URL -> (ETag, Last-Modified, sha256 of the body)
     fresh: dict[str, tuple[str | None, str | None, str | None]] = field(default_factory=dict)
     skipped: int = 0
@@ -24,6 +27,10 @@ class CrawlMemory:
 
     def is_done(self, url: str) -> bool:
         return canonical_url(url) in self.done
+
+    def is_stored(self, url: str) -> bool:
+        key = canonical_url(url)
+        return key in self.stored or key in self.done
 
     def conditional_headers(self, url: str) -> dict[str, str]:
         etag, modified = self.validators.get(canonical_url(url), (None, None))

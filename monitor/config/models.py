@@ -153,9 +153,27 @@ class NewsSource(SourceBase):
     news: NewsOptions
 
 
+class WeiboAccount(Strict):
+    uid: str = Field(pattern=r"^[1-9][0-9]{4,15}$")  # the number in weibo.com/u/UID
+    name: str | None = None  # for people reading the config; posts carry the screen name
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare(cls, v: object) -> object:
+        # YAML reads an unquoted uid as a number: `- 6012345678` or `uid: 6012345678`
+        if isinstance(v, int | str):
+            return {"uid": str(v)}
+        if isinstance(v, dict) and isinstance(v.get("uid"), int):
+            return {**v, "uid": str(v["uid"])}
+        return v
+
+
 class WeiboSource(SourceBase):
     kind: Literal["weibo"]
-    keywords: list[str] = Field(min_length=1)
+    # Keyword search (url holds {keyword}) or account timelines (url holds {uid}, e.g.
+    # m.weibo.cn/api/container/getIndex?type=uid&value={uid}&containerid=107603{uid}).
+    keywords: list[str] = []
+    accounts: list[WeiboAccount] = []
     max_pages: int = Field(3, ge=1, le=50)
     cookie_env: str | None = None
     # Time windows: with {start} and {end} in the URL (e.g. timescope=custom:{start}:{end}),
@@ -164,15 +182,16 @@ class WeiboSource(SourceBase):
     window: Duration | None = None
     lookback: Duration = timedelta(hours=24)
 
-    @field_validator("url")
-    @classmethod
-    def _template(cls, v: str) -> str:
-        if "{keyword}" not in v:
-            raise ValueError("应为含 {keyword}（可选 {page}）的网址模板")
-        return v
-
     @model_validator(mode="after")
     def _window(self) -> WeiboSource:
+        if bool(self.keywords) == bool(self.accounts):
+            raise ValueError(
+                "微博来源须给出 keywords（关键词搜索）或 accounts（账号主页）之一，不能都给或都不给"
+            )
+        if self.keywords and "{keyword}" not in self.url:
+            raise ValueError("url 应为含 {keyword}（可选 {page}）的网址模板")
+        if self.accounts and "{uid}" not in self.url:
+            raise ValueError("设了 accounts 时，url 应为含 {uid} 的账号主页接口网址模板")
         if self.window is not None:
             if "{start}" not in self.url or "{end}" not in self.url:
                 raise ValueError("设了 window 时，url 中须含 {start} 和 {end}")

@@ -37,6 +37,12 @@ def stored_as(session: Session, n: Normalised) -> Mention | None:
     return session.scalar(select(Mention).where(Mention.canonical_url == n.canonical_url))
 
 
+def stored_urls(session: Session, source: str) -> set[str]:
+    """Canonical URLs of everything `source` has stored (where incremental listings stop)."""
+    query = select(Mention.canonical_url).join(Source).where(Source.name == source)
+    return set(session.scalars(query))
+
+
 def refresh(mention: Mention, n: Normalised) -> None:
     """What can change on a page already stored: its counts and a message's reply status."""
     mention.reposts = max(mention.reposts, n.reposts)

@@ -1,4 +1,5 @@
-"""Weibo keyword search via the m.weibo.cn JSON API (getIndex?containerid=100103type=1&q=…)."""
+"""Weibo through the m.weibo.cn JSON API: keyword search (containerid=100103type=1&q=…)
+here, account timelines (containerid=107603UID) in weibo_timeline.py; one mblog parser."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from scrapy.http import Response
 from monitor.clock import BEIJING, utcnow
 from spiders.items import MentionItem
 from spiders.kinds.base import SourceSpider, html_to_text
+from spiders.kinds.weibo_timeline import TimelineMixin
 
 _API_PATH = "/api/container/"
 _TITLE_CHARS = 40
@@ -24,9 +26,11 @@ Window = tuple[int, int]  # [start, end) as Unix seconds
 _WAN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*万\+?\s*$")
 
 
-class WeiboSpider(SourceSpider):
+class WeiboSpider(TimelineMixin, SourceSpider):
     kind = "weibo"
-    description = "微博关键词搜索：逐个关键词翻页，收集博文、作者、转发/评论/点赞数和转发来源"
+    description = (
+        "微博关键词搜索和账号主页：逐个关键词或账号翻页，收集博文、作者、转发/评论/点赞数和转发来源"
+    )
 
     def __init__(
         self,
@@ -38,7 +42,8 @@ class WeiboSpider(SourceSpider):
         super().__init__(source, **kwargs)
         self.cookie = cookie
         # emergency monitoring searches an open event's terms instead of the configured ones
-        self.keywords = list(keywords or source.keywords)
+        # (a source of account timelines has no keywords and reads its accounts as usual)
+        self.keywords = list(keywords or source.keywords) if source.keywords else []
         self.seen: set[str] = set()  # a post found under two keywords is yielded once
         parts = urlsplit(source.url)
         prefix = parts.path.split(_API_PATH, 1)[0] if _API_PATH in parts.path else ""
@@ -47,6 +52,8 @@ class WeiboSpider(SourceSpider):
         self.detail_base = f"{parts.scheme}://{parts.netloc}{prefix}/detail/"
 
     async def start(self) -> AsyncIterator[Any]:
+        for account in self.source.accounts:
+            yield self.timeline_page(account.uid, 1)
         windows = self.windows(utcnow()) if self.source.window else [None]
         for keyword in self.keywords:
             for window in windows:
@@ -69,6 +76,12 @@ class WeiboSpider(SourceSpider):
         )
         if window is not None:
             url = url.replace("{start}", _stamp(window[0])).replace("{end}", _stamp(window[1]))
+        return self.api_request(
+            url, self.parse, {"keyword": keyword, "page": page, "window": window}
+        )
+
+    def api_request(self, url: str, callback: Any, cb_kwargs: dict[str, Any]) -> Any:
+        """A request to the JSON API as the mobile site sends it, with the cookie if set."""
         headers = {
             "Accept": "application/json, text/plain, */*",
             "X-Requested-With": "XMLHttpRequest",
@@ -78,36 +91,39 @@ class WeiboSpider(SourceSpider):
         if self.cookie:
             headers["Cookie"] = self.cookie
             meta["dont_merge_cookies"] = True  # send the configured cookie exactly as given
-        return self.request(
-            url,
-            self.parse,
-            headers=headers,
-            meta=meta,
-            cb_kwargs={"keyword": keyword, "page": page, "window": window},
-        )
+        return self.request(url, callback, headers=headers, meta=meta, cb_kwargs=cb_kwargs)
 
-    def parse(
-        self, response: Response, keyword: str, page: int, window: Window | None = None
-    ) -> Iterator[Any]:
+    def answer(self, response: Response) -> dict | None:
+        """The `data` of the API's JSON answer (its `cards` a list), or None when the answer
+        is not one (reported as a problem)."""
         try:
             data = json.loads(response.body)
         except ValueError:
             self.problem(
                 f"微博接口返回的不是 JSON（可能需要登录 Cookie 或已被限流）（{response.url}）"
             )
-            return
-        if not isinstance(data, dict):
-            self.problem(f"微博接口返回的 JSON 格式不对（{response.url}）")
-            return
-        if data.get("ok") == -100:
+            return None
+        if isinstance(data, dict) and data.get("ok") == -100:
             self.problem(
                 "微博接口要求登录：请在 sources.yaml 中用 cookie_env 指定保存 Cookie 的环境变量"
                 f"（{response.url}）"
             )
+            return None
+        inner = (data.get("data") or {}) if isinstance(data, dict) else None
+        if not isinstance(inner, dict) or not isinstance(inner.get("cards") or [], list):
+            self.problem(f"微博接口返回的 JSON 格式不对（{response.url}）")
+            return None
+        return {**inner, "cards": inner.get("cards") or []}
+
+    def parse(
+        self, response: Response, keyword: str, page: int, window: Window | None = None
+    ) -> Iterator[Any]:
+        data = self.answer(response)
+        if data is None:
             return
-        blogs = list(_mblogs((data.get("data") or {}).get("cards") or []))
+        blogs = list(mblogs(data["cards"]))
         for mblog in blogs:
-            yield from self._posts(response, mblog, keyword)
+            yield from self.posts(response, mblog, {"keyword": keyword})
         # No cards means past the last page (the API answers ok=0 "这里还没有内容").
         if not blogs or "{page}" not in self.source.url:
             return
@@ -121,21 +137,23 @@ class WeiboSpider(SourceSpider):
             yield self._page(keyword, 1, (window[0], middle))
             yield self._page(keyword, 1, (middle, window[1]))
 
-    def _posts(self, response: Response, mblog: dict, keyword: str) -> Iterator[MentionItem]:
+    def posts(self, response: Response, mblog: dict, via: dict[str, Any]) -> Iterator[MentionItem]:
+        """The post and, for a repost, the original it reposts (each once per crawl);
+        `via` (the keyword or account it was found by) goes into `extra`."""
         original = mblog.get("retweeted_status")
         reposted_from = None
         if isinstance(original, dict) and original.get("id"):
             reposted_from = self.url_of(original)
             if str(original["id"]) not in self.seen:
-                yield self._item(response, original, None, keyword)
+                yield self._item(response, original, None, via)
         if mblog.get("id") and str(mblog["id"]) not in self.seen:
-            yield self._item(response, mblog, reposted_from, keyword)
+            yield self._item(response, mblog, reposted_from, via)
 
     def url_of(self, mblog: dict) -> str:
         return f"{self.detail_base}{mblog['id']}"
 
     def _item(
-        self, response: Response, mblog: dict, reposted_from: str | None, keyword: str
+        self, response: Response, mblog: dict, reposted_from: str | None, via: dict[str, Any]
     ) -> MentionItem:
         self.seen.add(str(mblog["id"]))
         user = mblog.get("user") or {}  # None when the original has been deleted
@@ -155,7 +173,7 @@ class WeiboSpider(SourceSpider):
             extra={
                 "id": str(mblog["id"]),
                 "bid": mblog.get("bid"),
-                "keyword": keyword,
+                **via,
                 "user_id": user.get("id"),
                 "verified": user.get("verified"),
                 "followers": user.get("followers_count"),
@@ -167,14 +185,14 @@ class WeiboSpider(SourceSpider):
         )
 
 
-def _mblogs(cards: list[Any]) -> Iterator[dict]:
+def mblogs(cards: list[Any]) -> Iterator[dict]:
     """Posts in a card list: card_type 9 carries `mblog`; card_type 11 nests `card_group`."""
     for card in cards:
         if not isinstance(card, dict):
             continue
         if isinstance(card.get("mblog"), dict):
             yield card["mblog"]
-        yield from _mblogs(card.get("card_group") or [])
+        yield from mblogs(card.get("card_group") or [])
 
 
 def parse_count(value: Any) -> int | None:
