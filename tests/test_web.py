@@ -1,11 +1,15 @@
-"""The console and API: who may do what, handler scoping, transitions, healthz, escaping."""
+"""The console and API: who may do what (every route), handler scoping, transitions, healthz,
+escaping, source health and sentiment corrections."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
+import fastapi.routing
 import pytest
+from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -13,14 +17,17 @@ from sqlalchemy import select
 from monitor.errors import YuqingError
 from monitor.storage.db import Database
 from monitor.storage.models import User
+from monitor.storage.scoring import SentimentLabel
 from monitor.users import ROLES, create_user, rotate_token, user_for_token
 from monitor.web import create_app
-from tests.helpers.console import APP, NOW, XSS, bearer, seed  # noqa: F401
+from tests.helpers.console import APP, BROKEN_REASON, MENTION_XSS, NOW, XSS, bearer, seed
 from tests.test_scoring_api import ROUTE_PATHS as SCORING_ROUTE_PATHS
 from tests.test_workflow_api import ROUTE_PATHS as WORKFLOW_ROUTE_PATHS
 
 EVERYONE = set(ROLES)
 MOVERS = {"duty_officer", "office", "leader", "handler", "admin"}
+LABELLERS = {"duty_officer", "office", "leader", "admin"}
+WATCHERS = {"duty_officer", "office", "leader", "admin"}  # source health
 # (method, path, body kind, roles allowed). The transitions asked for are illegal from
 # 收集, so an allowed role gets 409 and nothing changes between rows.
 ROUTES = [
@@ -34,9 +41,17 @@ ROUTES = [
     ("GET", "/events/{late}", None, EVERYONE),
     ("POST", "/events/{late}/transition", "form", MOVERS),
     ("POST", "/events/{late}/acknowledge", "form", MOVERS),
+    ("POST", "/events/{late}/mentions/{mention}/sentiment", "form", LABELLERS),
+    ("GET", "/sources", None, WATCHERS),
+    ("GET", "/api/sources", None, WATCHERS),
     ("POST", "/logout", None, EVERYONE),
 ]
+# Reachable without a login, on purpose: /slack/... is Slack's interactivity callback, which
+# Slack signs (checked there) and which cannot carry a console login.
 PUBLIC = {"/healthz", "/login", "/static/style.css"}
+PUBLIC_PREFIXES = ("/static/", "/slack/")
+# Roles of these are tested where the feature is (tests/test_intake.py).
+INTAKE_ROUTE_PATHS = {"/api/intake", "/api/intake/{mention_id}/reporter"}
 
 
 def call(web: SimpleNamespace, method: str, path: str, body: str | None, headers: dict):
@@ -44,8 +59,8 @@ def call(web: SimpleNamespace, method: str, path: str, body: str | None, headers
     if body == "json":
         kw["json"] = {"to": "closed", "reason": "测试"}
     elif body == "form":
-        kw["data"] = {"to": "closed", "reason": "测试"}
-    return web.client.request(method, path.format(late=web.late), **kw)
+        kw["data"] = {"to": "closed", "reason": "测试", "label": "irrelevant"}
+    return web.client.request(method, path.format(late=web.late, mention=web.mention), **kw)
 
 
 @pytest.mark.parametrize(("method", "path", "body", "allowed"), ROUTES)
@@ -64,16 +79,70 @@ def test_every_route_checks_login_and_role(web, method, path, body, allowed) -> 
             assert "无权访问" in (r.json()["error"] if path.startswith("/api") else r.text)
 
 
+def endpoints(app: FastAPI) -> list[tuple[str, str, object]]:
+    """(method, path, route) of every endpoint, the included routers' ones too.
+
+    Since FastAPI 0.16x, `app.routes` holds one opaque entry per `include_router` call;
+    `iter_route_contexts` walks into them and gives each route with its prefixed path.
+    """
+    walk = getattr(fastapi.routing, "iter_route_contexts", None)
+    routes = list(walk(app.router.routes)) if walk else list(app.routes)
+    found = []
+    for route in routes:
+        for method in sorted(getattr(route, "methods", None) or {"*"}):
+            if method != "HEAD":
+                found.append((method, getattr(route, "path", "?"), route))
+    return found
+
+
+def is_public(path: str) -> bool:
+    return path in PUBLIC or path.startswith(PUBLIC_PREFIXES)
+
+
+def required_roles(route: object) -> set[str]:
+    """The roles of the route's `require(...)`; empty when it has none."""
+    if not isinstance(getattr(route, "original_route", route), APIRoute):
+        return set()
+    deps = route.dependant.dependencies  # type: ignore[attr-defined]
+    return {r for d in deps for r in (getattr(d.call, "roles", None) or ())}
+
+
 def test_no_route_is_left_without_a_role_check(web) -> None:
-    app = web.client.app
-    checked = {p for _, p, _, _ in ROUTES} | WORKFLOW_ROUTE_PATHS | SCORING_ROUTE_PATHS
-    for route in app.routes:
-        if not isinstance(route, APIRoute) or route.path in PUBLIC:
+    routes = endpoints(web.client.app)
+    paths = {p for _, p, _ in routes}
+    # The walk must see into included routers, or this test would prove nothing.
+    assert {"/api/events", "/events/{event_id}", "/api/intake", "/sources"} <= paths, paths
+    checked = (
+        {p for _, p, _, _ in ROUTES}
+        | WORKFLOW_ROUTE_PATHS
+        | SCORING_ROUTE_PATHS
+        | INTAKE_ROUTE_PATHS
+    )
+    for method, path, route in routes:
+        if is_public(path):
             continue
-        roles = [getattr(d.call, "roles", None) for d in route.dependant.dependencies]
-        assert any(roles), f"{route.path} has no require(...)"
-        assert route.path.replace("{event_id}", "{late}") in checked, route.path
+        assert required_roles(route), f"{method} {path} has no require(...)"
+        named = path.replace("{event_id}", "{late}").replace("{mention_id}", "{mention}")
+        assert {named, path} & checked, f"{method} {path}: add its allowed roles to a test"
     assert call(web, "GET", "/docs", None, {}).status_code == 404
+
+
+def test_every_route_refuses_strangers_and_other_roles(web) -> None:
+    """Walks the app itself, so a route added later is checked without editing this test."""
+    for method, path, route in endpoints(web.client.app):
+        if is_public(path):
+            continue
+        url = re.sub(r"\{[a-z_]+\}", str(web.late), path)
+        r = web.client.request(method, url, follow_redirects=False)
+        if path.startswith("/api/"):
+            assert r.status_code == 401 and "未登录" in r.json()["error"], (method, path)
+        else:
+            assert r.status_code == 303, (method, path, r.status_code)
+            assert r.headers["location"].startswith("/login"), (method, path)
+        for role in set(ROLES) - required_roles(route) - {"admin"}:
+            r = web.client.request(method, url, headers=bearer(web, role))
+            assert r.status_code == 403, (method, path, role, r.status_code)
+            assert "无权访问" in r.text and "Traceback" not in r.text, (method, path, role)
 
 
 def test_handler_sees_only_own_and_co_department_events(web) -> None:
@@ -239,3 +308,67 @@ def test_scope_ordering_and_locking_queries_on_every_database(database) -> None:
         f"/api/events/{ns.co}/transition", json={"to": "judged", "reason": "会商"}, headers=h
     )
     assert r.status_code == 200 and r.json()["state"] == "judged"
+
+
+def test_source_health_page_lists_problems_first_in_beijing_time(web) -> None:
+    page = web.client.get("/sources", headers=bearer(web, "duty_officer")).text
+    order = [page.index(t) for t in ("云川新闻网", "微博搜索", "云川市政府留言板", "省日报网")]
+    assert order == sorted(order), "异常, then 沉默, then 未运行, then 正常"
+    assert BROKEN_REASON in page and "2 个异常或沉默" in page
+    assert "2026-11-21 07:00" in page and "2026-11-21 11:50" in page  # 02:00/03:50 UTC
+    assert "40%" in page and "4/10 次" in page
+    items = web.client.get("/api/sources", headers=bearer(web, "office")).json()["items"]
+    assert [(i["name"], i["status"]) for i in items][:3] == [
+        ("yunchuan-news", "异常"),
+        ("weibo-search", "沉默"),
+        ("gov-board", "未运行"),
+    ]
+    assert items[0]["reason"] == BROKEN_REASON and items[0]["error_rate"] == 0.4
+    assert items[0]["last_success_at"] == "2026-11-21T07:00:00+08:00"
+    ok = items[-1]
+    assert (ok["name"], ok["status"], ok["items_24h"]) == ("province-daily-rss", "正常", 3)
+
+
+def test_the_sources_link_is_shown_to_those_who_may_open_it(web) -> None:
+    for role in ROLES:
+        html = web.client.get("/", headers=bearer(web, role)).text
+        assert ('href="/sources"' in html) == (role in WATCHERS), role
+    r = web.client.get("/sources", headers=bearer(web, "handler"))
+    assert r.status_code == 403
+    assert "无权访问：您的角色是责任处室，此操作仅限值班员、办公室、领导。" in r.text
+
+
+def test_an_officer_corrects_a_mentions_sentiment_on_the_event_page(web) -> None:
+    c, url = web.client, f"/events/{web.late}/mentions/{web.mention}/sentiment"
+    c.get(f"/login?token={web.tokens['duty_officer']}")
+    page = c.get(f"/events/{web.late}").text
+    assert f'action="{url}"' in page and "人工标注" not in page
+    r = c.post(url, data={"label": "non_negative"}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == f"/events/{web.late}#m{web.mention}"
+    page = c.get(f"/events/{web.late}").text
+    assert f"已将信息 {web.mention} 标注为“非负面”" in page
+    assert "人工标注：<strong>非负面</strong>（测试值班员，2026-11-21 12:00）" in page
+    assert 'value="non_negative" class="current" aria-pressed="true"' in page
+    assert MENTION_XSS not in page and "&lt;script&gt;window.__xss" in page
+    # a later correction replaces the shown label; both are kept for the record
+    c.post(url, data={"label": "irrelevant"})
+    assert "人工标注：<strong>无关</strong>" in c.get(f"/events/{web.late}").text
+    with web.db.session() as s:
+        kept = s.scalars(select(SentimentLabel.label).order_by(SentimentLabel.id)).all()
+    assert kept == ["non_negative", "irrelevant"]
+
+
+def test_sentiment_corrections_refuse_bad_input_and_foreign_forms(web) -> None:
+    c, url = web.client, f"/events/{web.late}/mentions/{web.mention}/sentiment"
+    c.get(f"/login?token={web.tokens['office']}")
+    r = c.post(url, data={"label": "angry"})
+    assert r.status_code == 400 and "请选择负面、非负面、无关之一" in r.text
+    r = c.post(f"/events/{web.other}/mentions/{web.mention}/sentiment", data={"label": "negative"})
+    assert r.status_code == 404 and f"信息 {web.mention} 不在事件 {web.other} 中" in r.text
+    r = c.post(url, data={"label": "negative"}, headers={"Origin": "https://evil.example"})
+    assert r.status_code == 403 and "跨站" in r.text
+    with web.db.session() as s:
+        assert s.scalar(select(SentimentLabel.id)) is None
+    # those who may not label see the mentions without the buttons
+    page = c.get(f"/events/{web.late}", headers=bearer(web, "confidentiality")).text
+    assert "帖子1" in page and "更正倾向" not in page

@@ -19,7 +19,7 @@ from monitor.deadlines import DeadlineBook
 from monitor.storage.db import Database
 from monitor.storage.models import Alert, Event, Mention
 from monitor.templating import TEMPLATES
-from monitor.web import api, auth, pages, workflow_api
+from monitor.web import api, auth, pages, sources, workflow_api
 from monitor.web import intake as intake_api
 from monitor.web import scoring as scoring_api
 from monitor.web.auth import NotAuthenticated, NotPermitted, SessionStore
@@ -102,6 +102,7 @@ def create_app(
     app.include_router(intake_api.router)
     app.include_router(scoring_api.router)
     app.include_router(pages.router)
+    app.include_router(sources.router)
     _install_error_handlers(app)
 
     @app.middleware("http")

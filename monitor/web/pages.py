@@ -1,4 +1,5 @@
-"""Server-rendered console pages: the duty officer's event list and one event's file."""
+"""Server-rendered console pages: the duty officer's event list and one event's file
+(with its state changes, the escalation's 确认 and officers' sentiment corrections)."""
 
 from __future__ import annotations
 
@@ -12,13 +13,16 @@ from starlette.concurrency import run_in_threadpool
 from monitor.config.types import GRADE_NAMES, GRADES, parse_duration
 from monitor.errors import Forbidden, NotFound
 from monitor.notify import escalation
+from monitor.scoring.labels import add_label
 from monitor.storage.alerts import Escalation
-from monitor.storage.models import Department
+from monitor.storage.models import Department, Mention, User
+from monitor.storage.scoring import LABEL_NAMES, LABELS, SentimentLabel
 from monitor.views import BadFilter, departments, event_detail, event_summary, list_events
 from monitor.web.api import ApiError, load_event, move_event
 from monitor.web.auth import ALL_ROLES, COOKIE, Principal, read_form, require
 from monitor.web.render import render
 from monitor.web.scope import visible
+from monitor.web.scoring import LABELLERS, Labeller
 from workflow.states import STATES
 
 router = APIRouter()
@@ -100,6 +104,29 @@ def fmt_span(d: Any) -> str:
     return f"{minutes // 60} 小时" if minutes % 60 == 0 and minutes >= 60 else f"{minutes} 分钟"
 
 
+def latest_labels(s: Any, mention_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Each mention's latest officer label (the one training uses), with who set it and when."""
+    if not mention_ids:
+        return {}
+    rows = s.scalars(
+        select(SentimentLabel)
+        .where(SentimentLabel.mention_id.in_(mention_ids))
+        .order_by(SentimentLabel.id)
+    )
+    latest = {r.mention_id: r for r in rows}
+    actors = {r.actor for r in latest.values()}
+    names = dict(s.execute(select(User.name, User.display_name).where(User.name.in_(actors))).all())
+    return {
+        mid: {
+            "label": r.label,
+            "name": LABEL_NAMES.get(r.label, r.label),
+            "by": names.get(r.actor, r.actor),
+            "at": r.created_at,
+        }
+        for mid, r in latest.items()
+    }
+
+
 def _event_page(
     request: Request, user: Principal, event_id: int, status_code: int = 200, **extra: Any
 ) -> Response:
@@ -109,6 +136,7 @@ def _event_page(
         negative_at = state.config.settings.scoring.sentiment.negative_at
         view = event_detail(s, event, departments(s), state.now(), negative_at)
         esc = escalation_view(s, event_id)
+        labels = latest_labels(s, [m["id"] for m in view["mentions"]])
     context: dict[str, Any] = {
         "error": None,
         "form": {"to": "", "reason": ""},
@@ -123,6 +151,9 @@ def _event_page(
         title=view["title"],
         event=view,
         can_move=user.may(*MOVERS),
+        can_label=user.may(*LABELLERS),
+        labels=labels,
+        label_names=LABEL_NAMES,
         **context,
     )
 
@@ -174,3 +205,31 @@ def _submit(request: Request, user: Principal, event_id: int, form: dict[str, st
         request.cookies.get(COOKIE), f"已转为“{STATES.get(target, target)}”。"
     )
     return RedirectResponse(f"/events/{event_id}", status_code=303)
+
+
+@router.post("/events/{event_id}/mentions/{mention_id}/sentiment")
+async def mention_label(
+    request: Request, user: Labeller, event_id: int, mention_id: int
+) -> Response:
+    form = await read_form(request)
+    return await run_in_threadpool(
+        _label, request, user, event_id, mention_id, form.get("label", "")
+    )
+
+
+def _label(
+    request: Request, user: Principal, event_id: int, mention_id: int, label: str
+) -> Response:
+    if label not in LABELS:
+        raise ApiError(400, f"请选择{'、'.join(LABEL_NAMES.values())}之一。")
+    with request.app.state.db.session() as s:
+        load_event(s, user, event_id)
+        mention = s.get(Mention, mention_id)
+        if mention is None or mention.event_id != event_id:
+            raise ApiError(404, f"信息 {mention_id} 不在事件 {event_id} 中。")
+        add_label(s, mention, label, user.name, request.app.state.now())
+    request.app.state.sessions.set_flash(
+        request.cookies.get(COOKIE),
+        f"已将信息 {mention_id} 标注为“{LABEL_NAMES[label]}”；重新训练情感模型后生效。",
+    )
+    return RedirectResponse(f"/events/{event_id}#m{mention_id}", status_code=303)

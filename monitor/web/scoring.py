@@ -17,7 +17,8 @@ from monitor.web.auth import Principal, require
 
 router = APIRouter(prefix="/api/mentions")
 
-Labeller = Annotated[Principal, Depends(require("duty_officer", "office", "leader"))]
+LABELLERS = ("duty_officer", "office", "leader")  # the console's label buttons use it too
+Labeller = Annotated[Principal, Depends(require(*LABELLERS))]
 
 
 @router.post("/{mention_id}/sentiment")

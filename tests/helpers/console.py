@@ -1,4 +1,5 @@
-"""A seeded web console for tests: users of every role, events, deadlines, mentions."""
+"""A seeded web console for tests: users of every role, events, deadlines, mentions, an
+escalation under way, and sources in every health state."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ from types import SimpleNamespace
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from monitor.cases import sync_departments
 from monitor.config import load_config
+from monitor.storage.alerts import Escalation
 from monitor.storage.db import Database
 from monitor.storage.migrate import upgrade
 from monitor.storage.models import Alert, Deadline, Department, Event, Mention, Source
@@ -21,6 +24,17 @@ from tests.helpers.configs import CONFIG
 APP = load_config(CONFIG, environ={})
 NOW = datetime(2026, 11, 21, 4, 0, tzinfo=UTC)  # 12:00 Beijing
 XSS = "<script>alert(1)</script>"
+# A scraped title that would set a flag if it ever ran; the browser test checks it never does.
+MENTION_XSS = '<script>window.__xss = "mention"</script>'
+BROKEN_REASON = "已 5 小时 未成功；最近的错误：HTTP 403：站点拒绝访问"
+ESCALATION_POLICY = {
+    "min_grade": "II",
+    "repeat_every": "15m",
+    "levels": [
+        {"who": "责任处室", "channels": ["console"], "after": "0m"},
+        {"who": "分管领导", "channels": ["console"], "after": "30m"},
+    ],
+}
 
 
 def seed(db: Database) -> SimpleNamespace:
@@ -32,8 +46,7 @@ def seed(db: Database) -> SimpleNamespace:
         for role in ROLES:
             code = "culture-tourism" if role == "handler" else None
             _, tokens[role] = create_user(s, role, f"测试{ROLES[role]}", role, code, NOW)
-        src = Source(name="rss", kind="feed", title="省报 RSS", tier="provincial")
-        s.add(src)
+        src = _sources(s)
 
         def event(title: str, code: str, grade: str, due_in: timedelta, **kw: object) -> Event:
             e = Event(
@@ -73,15 +86,16 @@ def seed(db: Database) -> SimpleNamespace:
             co_departments=["culture-tourism"],
         )
         other = event("城区内涝", "emergency", "III", timedelta(hours=10))
+        posts = []
         for i, url in enumerate(["javascript:alert(2)", "https://bbs.example.cn/t/9"]):
-            s.add(
+            posts.append(
                 Mention(
                     source=src,
                     kind="feed",
                     url=url,
                     canonical_url=f"u{i}",
                     content_hash=f"h{i}",
-                    title=f"帖子{i}",
+                    title=f"帖子{i}" + (MENTION_XSS if i == 0 else ""),
                     text="正文",
                     author="网友",
                     fetched_at=NOW,
@@ -90,6 +104,7 @@ def seed(db: Database) -> SimpleNamespace:
                     event_id=late.id,
                 )
             )
+        s.add_all(posts)
         s.add(
             Mention(
                 source=src,
@@ -101,6 +116,17 @@ def seed(db: Database) -> SimpleNamespace:
                 text="正文",
                 fetched_at=NOW,
                 event_id=other.id,
+            )
+        )
+        s.add(
+            Escalation(
+                event_id=co.id,
+                reason="新发现特别重大事件",
+                policy=ESCALATION_POLICY,
+                started_at=NOW - timedelta(minutes=20),
+                level=0,
+                notices=1,
+                last_notified_at=NOW - timedelta(minutes=5),
             )
         )
         for key, status in (("a1", "pending"), ("a2", "sent")):
@@ -115,7 +141,50 @@ def seed(db: Database) -> SimpleNamespace:
                     created_at=NOW,
                 )
             )
-        return SimpleNamespace(tokens=tokens, late=late.id, co=co.id, other=other.id)
+        s.flush()
+        return SimpleNamespace(
+            tokens=tokens, late=late.id, co=co.id, other=other.id, mention=posts[0].id
+        )
+
+
+def _sources(s: Session) -> Source:
+    """A healthy feed (the mentions' source), a news site failing for 5 hours, a silent
+    Weibo search; the other configured sources have never run."""
+    ok = Source(
+        name="province-daily-rss",
+        kind="feed",
+        title="省日报网·地方频道",
+        tier="provincial",
+        last_run_at=NOW - timedelta(minutes=5),
+        last_success_at=NOW - timedelta(minutes=5),
+        runs=20,
+        failed_runs=1,
+        items_total=40,
+    )
+    broken = Source(
+        name="yunchuan-news",
+        kind="news",
+        title="云川新闻网",
+        tier="local",
+        last_run_at=NOW - timedelta(minutes=10),
+        last_success_at=NOW - timedelta(hours=5),
+        last_error="HTTP 403：站点拒绝访问",
+        last_error_at=NOW - timedelta(minutes=10),
+        runs=10,
+        failed_runs=4,
+        items_total=12,
+    )
+    silent = Source(
+        name="weibo-search",
+        kind="weibo",
+        title="微博搜索",
+        tier="self_media",
+        last_run_at=NOW - timedelta(minutes=3),
+        last_success_at=NOW - timedelta(minutes=3),
+        runs=5,
+    )
+    s.add_all([ok, broken, silent])
+    return ok
 
 
 @pytest.fixture
