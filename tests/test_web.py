@@ -221,7 +221,12 @@ def test_scraped_content_is_escaped_and_unsafe_links_are_not_links(web) -> None:
     assert 'href="javascript:' not in html.lower()
     assert "javascript:alert(2)" in html  # shown as text, for the record
     assert 'href="https://bbs.example.cn/t/9"' in html
-    assert "script-src" not in web.client.get("/", headers=h).headers["content-security-policy"]
+    headers = web.client.get("/", headers=h).headers
+    assert "script-src" not in headers["content-security-policy"]
+    # No Referer leaves for scraped sites, yet the console's own form posts keep their Origin
+    # ("no-referrer" makes browsers send Origin: null, refused as cross-site).
+    assert headers["referrer-policy"] == "same-origin"
+    assert 'rel="noopener noreferrer nofollow"' in html
 
 
 def test_countdown_marks_overdue_and_urgent_deadlines(web) -> None:

@@ -114,7 +114,9 @@ def create_app(
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["X-Frame-Options"] = "DENY"
         # Scraped links are followed from here; do not tell their sites where the reader was.
-        response.headers["Referrer-Policy"] = "no-referrer"
+        # Not "no-referrer": with it browsers send `Origin: null` on the console's own form
+        # posts, which the same-origin check (auth.require) must refuse.
+        response.headers["Referrer-Policy"] = "same-origin"
         if not request.url.path.startswith("/static/"):
             response.headers["Cache-Control"] = "no-store"
         return response
