@@ -17,7 +17,7 @@ from monitor.clock import utcnow
 from monitor.context import Context
 from monitor.crawlstate import load_memory, save_memory
 from monitor.ingest import Ingest, record_run
-from monitor.pipeline.store import stored_urls
+from monitor.pipeline.store import incomplete_threads, stored_urls
 
 log = logging.getLogger(__name__)
 # Items stored per transaction: one commit per item costs more than the extraction.
@@ -46,9 +46,13 @@ def crawl_here(
         cfg = configured.get(name)
         if cfg is not None:
             memory = memories[name] = load_memory(ctx.db, name, cfg.kind)
-            if getattr(cfg, "accounts", None):  # Weibo timelines stop at a stored post
-                with ctx.db.session() as s:
+            with ctx.db.session() as s:
+                if getattr(cfg, "accounts", None):  # Weibo timelines stop at a stored post
                     memory.stored = stored_urls(s, name)
+                if cfg.kind == "board":  # a thread missing pages is read again, whole
+                    for url in incomplete_threads(s, name):
+                        memory.done.discard(url)
+                        memory.validators.pop(url, None)
     try:
         reports = crawl(ctx.app, names, sink, memories, keywords)
     finally:

@@ -211,6 +211,27 @@ class BoardOptions(Strict):
     detail_reply: str | None = None
     detail_reply_count: str | None = None  # replies / posts count shown on the message
     next_page: str | None = None
+    # Every post (楼) of a thread, on the detail page and the thread's own next pages:
+    # `post` selects each post, the others are read inside it; a post that `post_official`
+    # matches (the post itself or something in it) is the official reply (官方回复).
+    post: str | None = None
+    post_author: str | None = None
+    post_time: str | None = None
+    post_text: str | None = None  # default: the whole post's text
+    post_official: str | None = None
+    thread_next: str | None = None  # the thread's next-page link
+    max_thread_pages: int = Field(20, ge=1, le=200)
+
+    @model_validator(mode="after")
+    def _posts(self) -> BoardOptions:
+        named = [
+            k
+            for k in ("post_author", "post_time", "post_text", "post_official")
+            if getattr(self, k)
+        ]
+        if named and not self.post:
+            raise ValueError(f"设了 {'、'.join(named)} 时须同时设 post（每条帖子的选择器）")
+        return self
 
 
 class BoardSource(SourceBase):

@@ -130,12 +130,30 @@ def normalise(item: Mapping[str, Any]) -> Normalised:
         reply_status=clean_text(item.get("reply_status")) or None,
         raw=item.get("raw"),
         final_url=item.get("final_url") or url,
-        extra=_extra(item),
+        extra=_extra(item, fetched_at),
     )
 
 
-def _extra(item: Mapping[str, Any]) -> dict[str, Any]:
+def _extra(item: Mapping[str, Any], fetched_at: datetime) -> dict[str, Any]:
     extra = dict(item.get("extra") or {})
     if item.get("reply_text"):
         extra["reply_text"] = clean_text(item["reply_text"])  # the official answer (答复)
+    if isinstance(extra.get("posts"), list):
+        extra["posts"] = [_post(p, fetched_at) for p in extra["posts"] if isinstance(p, dict)]
     return extra
+
+
+def _post(post: Mapping[str, Any], fetched_at: datetime) -> dict[str, Any]:
+    """One post of a thread: its time as UTC ISO 8601 (`at`), the text shown kept only
+    when it names no time we can read."""
+    shown = clean_text(post.get("time")) or None
+    at = parse_published(shown, fetched_at) if shown else None
+    out: dict[str, Any] = {
+        "author": clean_text(post.get("author")) or None,
+        "at": at.isoformat() if at else None,
+        "text": clean_text(post.get("text")),
+        "official": bool(post.get("official")),
+    }
+    if shown and at is None:
+        out["time"] = shown
+    return out

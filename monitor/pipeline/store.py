@@ -43,6 +43,14 @@ def stored_urls(session: Session, source: str) -> set[str]:
     return set(session.scalars(query))
 
 
+def incomplete_threads(session: Session, source: str) -> set[str]:
+    """Canonical URLs of `source`'s threads stored without all their posts (a later page
+    failed): read again even when answered."""
+    query = select(Mention.canonical_url, Mention.extra).join(Source)
+    query = query.where(Source.name == source, Mention.kind == "board")
+    return {url for url, extra in session.execute(query) if (extra or {}).get("posts_incomplete")}
+
+
 def refresh(mention: Mention, n: Normalised) -> None:
     """What can change on a page already stored: its counts and a message's reply status."""
     mention.reposts = max(mention.reposts, n.reposts)
@@ -52,6 +60,13 @@ def refresh(mention: Mention, n: Normalised) -> None:
         mention.reply_status = n.reply_status
         if n.extra.get("reply_text"):
             mention.extra = {**mention.extra, "reply_text": n.extra["reply_text"]}
+    posts = n.extra.get("posts")
+    before = mention.extra.get("posts") or []
+    # a thread only grows: its new posts (and a reply posted in it) are kept
+    if posts is not None and posts != before and len(posts) >= len(before):
+        keep = {k: n.extra[k] for k in ("posts", "reply_text", "posts_incomplete") if k in n.extra}
+        old = {k: v for k, v in mention.extra.items() if k != "posts_incomplete"}
+        mention.extra = {**old, **keep}
 
 
 def store(session: Session, source: Source, n: Normalised, now: datetime) -> Mention | None:

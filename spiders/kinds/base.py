@@ -145,8 +145,10 @@ class SourceSpider(scrapy.Spider):
         self.errors: list[str] = []
 
     def request(self, url: str, callback: Callable[..., Any], **kwargs: Any) -> scrapy.Request:
-        """A request whose failure (HTTP status, network, robots.txt) lands in `errors`."""
-        return scrapy.Request(url, callback=callback, errback=self.failed, **kwargs)
+        """A request whose failure (HTTP status, network, robots.txt) lands in `errors`
+        (or goes to the `errback` given, which should call `failed` itself)."""
+        errback = kwargs.pop("errback", self.failed)
+        return scrapy.Request(url, callback=callback, errback=errback, **kwargs)
 
     def request_new(
         self, url: str, callback: Callable[..., Any], **kwargs: Any
