@@ -377,3 +377,18 @@ def test_sentiment_corrections_refuse_bad_input_and_foreign_forms(web) -> None:
     # those who may not label see the mentions without the buttons
     page = c.get(f"/events/{web.late}", headers=bearer(web, "confidentiality")).text
     assert "帖子1" in page and "更正倾向" not in page
+
+
+def test_source_health_and_labels_on_every_database(database) -> None:
+    ns = seed(database)
+    client = TestClient(create_app(APP, database, now=lambda: NOW))
+    h = {"Authorization": f"Bearer {ns.tokens['leader']}"}
+    items = client.get("/api/sources", headers=h).json()["items"]
+    assert [i["status"] for i in items] == ["异常", "沉默", "未运行", "未运行", "正常"]
+    assert items[-1]["items_24h"] == 3
+    url = f"/events/{ns.late}/mentions/{ns.mention}/sentiment"
+    assert client.post(url, data={"label": "negative"}, headers=h).status_code == 200
+    assert (
+        "人工标注：<strong>负面</strong>（测试领导"
+        in client.get(f"/events/{ns.late}", headers=h).text
+    )
