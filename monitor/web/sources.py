@@ -34,7 +34,7 @@ def source_rows(session: Session, settings: Settings, now: datetime) -> list[dic
     health = {h.source: h for h in all_health(session, settings.service.crawl, now)}
     names = [*configured, *(n for n in health if n not in configured)]
     rows = []
-    for position, name in enumerate(names):
+    for name in names:
         h, cfg = health.get(name), configured.get(name)
         rows.append(
             {
@@ -52,11 +52,10 @@ def source_rows(session: Session, settings: Settings, now: datetime) -> list[dic
                 "error_rate": round(h.error_rate, 3) if h else 0.0,
                 "items_24h": h.items_24h if h else 0,
                 "items_total": h.items_total if h else 0,
-                "_order": (ORDER.get(h.status if h else NEVER, 9), position),
             }
         )
-    rows.sort(key=lambda r: r.pop("_order"))
-    return rows
+    # stable: within one state, the order of config/sources.yaml
+    return sorted(rows, key=lambda r: ORDER.get(r["status"], len(ORDER)))
 
 
 def _rows(request: Request) -> list[dict[str, Any]]:
