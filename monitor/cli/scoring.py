@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -161,23 +162,27 @@ def _since(value: str) -> timedelta:
 @cli.command()
 @click.option("--topics", "topics_file", required=True, type=click.Path(dir_okay=False))
 @click.option("--since", default="30d", show_default=True, help="回放多久以来的信息，如 30d。")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
 @click.pass_obj
-def backtest(obj: Obj, topics_file: str, since: str) -> None:
-    """用修改后的话题文件回放已存信息，显示哪些事件会新开或等级不同（不改动数据）。"""
-    from monitor.scoring.backtest import load_topics_file, replay
+def backtest(obj: Obj, topics_file: str, since: str, as_json: bool) -> None:
+    """用修改后的话题文件回放已存信息：哪些事件会新开、不再开、等级或话题不同，哪些信息换了事件（不改动数据）。"""
+    from monitor.scoring.backtest import backtest as run
+    from monitor.scoring.backtest import load_topics_file
+    from monitor.scoring.backtest_report import report_lines
     from monitor.storage.migrate import require_migrated
 
     ctx = obj.ctx
+    window = _since(since)
     require_migrated(ctx.db)
     new_topics = load_topics_file(Path(topics_file), ctx.settings)
     now = utcnow()
     with ctx.db.session() as s:
-        result = replay(s, ctx.app, ctx.scorer, new_topics, now - _since(since))
-    click.echo(f"回放 {result.mentions} 条信息（{since} 以来），话题变化 {result.changed} 条。")
-    for line in result.lines:
-        click.echo("  " + line)
-    if not result.lines:
-        click.echo("  没有事件的话题或等级会不同。")
+        result = run(s, ctx.app, ctx.scorer, new_topics, now - window, now)
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+        return
+    for line in report_lines(result, since):
+        click.echo(line)
 
 
 @cli.group()

@@ -1,9 +1,15 @@
-"""Group a scored mention into an event: repost links, same text, or shared distinctive terms."""
+"""Group a scored mention into an event: repost links, same text, or shared distinctive terms.
+
+The live pipeline groups into the stored events; `yuqing backtest` replays the same rule
+(`find_in`, `new_event`, `absorb`) over events it keeps in memory.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session
@@ -17,41 +23,71 @@ from workflow.states import OPEN_STATES
 MAX_TERMS = 40
 
 
-def _linked_event(session: Session, mention: Mention) -> Event | None:
-    """The event of the post this one reposts, or of an identical text stored earlier."""
-    if mention.reposted_from:
-        ev = session.scalar(
+class EventIndex(Protocol):
+    """Where grouping looks for a mention's event: the database, or a replay in memory."""
+
+    def linked(self, mention: Mention) -> Event | None:
+        """The event of the post this one reposts, or of an identical text seen earlier."""
+
+    def active(self, since: datetime) -> Iterable[tuple[int, list[str], list[str]]]:
+        """(id, topics, terms) of each open event with a mention at or after `since`."""
+
+    def get(self, event_id: int) -> Event | None: ...
+
+
+class StoredEvents:
+    """The events in the database, as the live pipeline groups into them."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def linked(self, mention: Mention) -> Event | None:
+        if mention.reposted_from:
+            ev = self.session.scalar(
+                select(Event)
+                .join(Mention, Mention.event_id == Event.id)
+                .where(Mention.canonical_url == mention.reposted_from)
+            )
+            if ev is not None:
+                return ev
+        return self.session.scalar(
             select(Event)
             .join(Mention, Mention.event_id == Event.id)
-            .where(Mention.canonical_url == mention.reposted_from)
+            .where(Mention.content_hash == mention.content_hash, Mention.id != mention.id)
+            .limit(1)
         )
-        if ev is not None:
-            return ev
-    return session.scalar(
-        select(Event)
-        .join(Mention, Mention.event_id == Event.id)
-        .where(Mention.content_hash == mention.content_hash, Mention.id != mention.id)
-        .limit(1)
-    )
+
+    def active(self, since: datetime) -> Iterable[tuple[int, list[str], list[str]]]:
+        # Only the columns grouping reads: this runs once per mention over every open event.
+        rows = self.session.execute(
+            select(Event.id, Event.topics, Event.terms).where(
+                Event.state.in_(OPEN_STATES), Event.last_mention_at >= since
+            )
+        )
+        return ((i, topics, terms) for i, topics, terms in rows)
+
+    def get(self, event_id: int) -> Event | None:
+        return self.session.get(Event, event_id)
 
 
 def find_event(
     session: Session, mention: Mention, score: MentionScore, cfg: EventsConfig
 ) -> Event | None:
-    linked = _linked_event(session, mention)
+    return find_in(StoredEvents(session), mention, score, cfg)
+
+
+def find_in(
+    index: EventIndex, mention: Mention, score: MentionScore, cfg: EventsConfig
+) -> Event | None:
+    """The open event this mention is about, if any: the one grouping rule of the project."""
+    linked = index.linked(mention)
     if linked is not None and linked.state in OPEN_STATES:
         return linked
     when = mention.published_at or mention.fetched_at
-    # Only the columns grouping reads: this runs once per mention over every open event.
-    candidates = session.execute(
-        select(Event.id, Event.topics, Event.terms).where(
-            Event.state.in_(OPEN_STATES), Event.last_mention_at >= when - cfg.window
-        )
-    )
     best: tuple[int, int] | None = None
     terms = set(score.terms)
     topics = set(score.topics)
-    for event_id, ev_topics, ev_terms in candidates:
+    for event_id, ev_topics, ev_terms in index.active(when - cfg.window):
         if topics and ev_topics and not topics.intersection(ev_topics):
             continue  # about different things, whatever words they share
         shared = len(terms.intersection(ev_terms))
@@ -59,7 +95,7 @@ def find_event(
         needed = cfg.min_shared_terms + (1 if ev_topics and not topics else 0)
         if shared >= needed and (best is None or shared > best[0]):
             best = (shared, event_id)
-    return session.get(Event, best[1]) if best else None
+    return index.get(best[1]) if best else None
 
 
 def publisher(mention: Mention) -> str:
@@ -80,10 +116,20 @@ TITLE_RANK = {"news": 3, "feed": 3, "board": 2, "manual": 2, "weibo": 1}
 
 
 def create_event(session: Session, mention: Mention, score: MentionScore, now: datetime) -> Event:
-    ev = Event(
+    ev = new_event(mention, score, now)
+    session.add(ev)
+    session.flush()
+    return ev
+
+
+def new_event(mention: Mention, score: MentionScore, now: datetime) -> Event:
+    """The event a mention opens, not yet stored (a replay keeps it in memory)."""
+    return Event(
         title=mention.title[:500],
         title_rank=TITLE_RANK.get(mention.kind, 1),
+        state="collected",
         grade="IV",
+        grade_reasons=[],
         topics=list(score.topics),
         categories=sorted(score.categories),
         terms=list(score.terms),
@@ -94,12 +140,16 @@ def create_event(session: Session, mention: Mention, score: MentionScore, now: d
         first_published_at=mention.published_at,
         discovered_at=mention.fetched_at,
         last_mention_at=mention.published_at or mention.fetched_at,
+        mention_count=0,
+        negative_count=0,
+        source_count=0,
+        heat=0.0,
+        peak_points=0.0,
+        peak_reasons=[],
+        peak_heat=0.0,
         created_at=now,
         updated_at=now,
     )
-    session.add(ev)
-    session.flush()
-    return ev
 
 
 def add_to_event(
@@ -111,6 +161,24 @@ def add_to_event(
     now: datetime,
 ) -> None:
     mention.event_id = ev.id
+    absorb(ev, mention, score, negative_at, now)
+    session.flush()
+    ev.source_count = (
+        session.scalar(
+            select(func.count(func.distinct(Mention.source_id))).where(Mention.event_id == ev.id)
+        )
+        or 1
+    )
+
+
+def absorb(
+    ev: Event, mention: Mention, score: MentionScore, negative_at: float, now: datetime
+) -> None:
+    """The event's counts, title, topics, terms and origin with this mention in it.
+
+    Touches only the event (a replay's events are never stored); the caller links the
+    mention and counts the event's distinct sources.
+    """
     ev.mention_count += 1
     if TITLE_RANK.get(mention.kind, 1) > ev.title_rank:
         ev.title, ev.title_rank = mention.title[:500], TITLE_RANK.get(mention.kind, 1)
@@ -132,13 +200,6 @@ def add_to_event(
         ev.first_source = publisher(mention)
         ev.first_url = mention.url
         ev.origin_kind = mention.kind
-    session.flush()
-    ev.source_count = (
-        session.scalar(
-            select(func.count(func.distinct(Mention.source_id))).where(Mention.event_id == ev.id)
-        )
-        or 1
-    )
     ev.updated_at = now
 
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+from monitor.config.models import GradingConfig
+from monitor.scoring.grade import Reason
 
 BASELINE_HOURS = 24
 
@@ -50,3 +53,28 @@ def detect(counts: list[int], k: float = 3.0, min_count: int = 5) -> Spike | Non
     if last >= min_count and last > mean + k * max(sigma, 1.0):
         return Spike(last, mean, sigma)
     return None
+
+
+def spike_reasons(
+    event_times: Iterable[datetime],
+    topic_times: Mapping[str, Iterable[datetime]],
+    topics: list[str],
+    until: datetime,
+    g: GradingConfig,
+) -> list[Reason]:
+    """Spike reasons of an event and of a mention's topics at `until`, from mention times.
+
+    The same reasons the analysis stage gives; a replay passes the times it holds.
+    """
+    out = []
+    found = detect(hourly_counts(event_times, until), g.spike_sigma, g.spike_min_count)
+    if found:
+        out.append(Reason("spike", found.text("本事件"), g.spike_points))
+    for topic in topics:
+        found = detect(
+            hourly_counts(topic_times.get(topic, ()), until), g.spike_sigma, g.spike_min_count
+        )
+        if found:
+            out.append(Reason("spike", found.text(f"话题“{topic}”"), g.spike_points))
+            break  # one topic spike is reason enough; the points do not add up
+    return out
