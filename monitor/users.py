@@ -1,9 +1,10 @@
-"""Console users and their access tokens: created, rotated, and looked up by token."""
+"""Console users, their access tokens and Slack accounts: created, rotated, looked up."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from datetime import datetime
 
@@ -12,17 +13,12 @@ from sqlalchemy.orm import Session
 
 from monitor.clock import utcnow
 from monitor.errors import NotFound, YuqingError
+from monitor.roles import ROLES, roles_help
 from monitor.storage.models import Department, User
 
-# Written out so that the list is the documentation; `admin` may do everything.
-ROLES: dict[str, str] = {
-    "duty_officer": "值班员",
-    "handler": "责任处室",
-    "confidentiality": "保密员",
-    "leader": "领导",
-    "office": "办公室",
-    "admin": "管理员",
-}
+__all__ = ["ROLES", "create_user", "link_slack", "rotate_token", "user_for_slack", "user_named"]
+# Slack user IDs: U… in a workspace, W… in an Enterprise Grid organisation.
+_SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
 
 
 def hash_token(token: str) -> str:
@@ -36,8 +32,7 @@ def new_token() -> str:
 
 def _check_role(role: str) -> None:
     if role not in ROLES:
-        valid = "、".join(f"{code}（{name}）" for code, name in ROLES.items())
-        raise YuqingError(f"没有“{role}”这个角色。可用角色：{valid}。")
+        raise YuqingError(f"没有“{role}”这个角色。可用角色：{roles_help()}。")
 
 
 def create_user(
@@ -47,9 +42,12 @@ def create_user(
     role: str,
     department_code: str | None = None,
     now: datetime | None = None,
+    slack_user_id: str | None = None,
 ) -> tuple[User, str]:
     """Add a user and return it with its token; the token is shown once and never stored."""
     _check_role(role)
+    if slack_user_id is not None:
+        slack_user_id = _check_slack_id(session, slack_user_id, None)
     name = name.strip()
     if not name:
         raise YuqingError("用户名不能为空。")
@@ -73,6 +71,7 @@ def create_user(
         role=role,
         department_id=department_id,
         token_hash=hash_token(token),
+        slack_user_id=slack_user_id,
         created_at=now or utcnow(),
     )
     session.add(user)
@@ -111,3 +110,35 @@ def user_named(session: Session, name: str) -> User:
     if user is None:
         raise NotFound(f"用户 {name!r} 不存在。请先用 `yuqing user add` 创建。")
     return user
+
+
+def _check_slack_id(session: Session, slack_user_id: str, user: User | None) -> str:
+    """The ID as Slack writes it; refused when malformed or linked to someone else."""
+    slack_user_id = slack_user_id.strip().upper()
+    if not _SLACK_ID.match(slack_user_id):
+        raise YuqingError(
+            f"“{slack_user_id}”不是 Slack 用户 ID：应以 U 或 W 开头，如 U0123ABCD"
+            "（在 Slack 中打开该成员的资料，选“复制成员 ID”）。"
+        )
+    holder = session.scalar(select(User).where(User.slack_user_id == slack_user_id))
+    if holder is not None and holder is not user:
+        raise YuqingError(f"Slack 用户 {slack_user_id} 已关联到用户“{holder.name}”。")
+    return slack_user_id
+
+
+def link_slack(session: Session, name: str, slack_user_id: str | None) -> User:
+    """Link (or with None, unlink) the user's Slack account, for the Slack 确认 button."""
+    user = user_named(session, name)
+    user.slack_user_id = (
+        None if slack_user_id is None else _check_slack_id(session, slack_user_id, user)
+    )
+    session.flush()
+    return user
+
+
+def user_for_slack(session: Session, slack_user_id: str) -> User | None:
+    """The user whose Slack account this is, if one is linked."""
+    if not slack_user_id:
+        return None
+    user = session.scalar(select(User).where(User.slack_user_id == slack_user_id))
+    return user if user is not None and user.role in ROLES else None

@@ -28,6 +28,7 @@ def alerts() -> None:
 @click.pass_obj
 def list_alerts(obj: Obj, status: str | None, limit: int) -> None:
     """列出预警及其投递状态、尝试次数和最近的错误。"""
+    from monitor.notify.audience import audience_label
     from monitor.storage.migrate import require_migrated
     from monitor.storage.models import Alert
 
@@ -44,6 +45,7 @@ def list_alerts(obj: Obj, status: str | None, limit: int) -> None:
         click.echo(
             f"#{a.id:<5} {STATUS.get(a.status, a.status):<4} {a.channel:<14} "
             f"{a.payload.get('kind_label', a.kind)} {a.payload.get('title', '')[:30]}  "
+            f"发给 {audience_label(a.audience)}  "
             f"生成 {fmt_beijing(a.created_at)}  尝试 {a.attempts} 次{error}"
         )
 

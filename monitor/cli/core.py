@@ -242,9 +242,15 @@ def user() -> None:
 )
 @click.option("--display-name", help="显示名称（默认同 NAME）。")
 @click.option("--department", help="所属部门代码（handler 必填）。")
+@click.option("--slack-id", help="该用户的 Slack 成员 ID（U…），用于 Slack 中的“确认”按钮。")
 @click.pass_obj
 def user_add(
-    obj: Obj, name: str, role: str, display_name: str | None, department: str | None
+    obj: Obj,
+    name: str,
+    role: str,
+    display_name: str | None,
+    department: str | None,
+    slack_id: str | None,
 ) -> None:
     """新建用户并输出其访问令牌（只显示一次）。"""
     from monitor.storage.migrate import require_migrated
@@ -252,5 +258,27 @@ def user_add(
 
     require_migrated(obj.ctx.db)
     with obj.ctx.db.session() as s:
-        _, token = create_user(s, name, display_name or name, role, department, now=utcnow())
+        _, token = create_user(
+            s, name, display_name or name, role, department, now=utcnow(), slack_user_id=slack_id
+        )
     click.echo(f"用户 {name} 已创建。令牌（只显示这一次，请妥善保管）：{token}")
+
+
+@user.command("slack")
+@click.argument("name")
+@click.argument("slack_id", required=False)
+@click.option("--remove", is_flag=True, help="取消关联。")
+@click.pass_obj
+def user_slack(obj: Obj, name: str, slack_id: str | None, remove: bool) -> None:
+    """关联（或 --remove 取消）用户的 Slack 成员 ID，使其能在 Slack 中点“确认”。"""
+    from monitor.storage.migrate import require_migrated
+    from monitor.users import link_slack
+
+    if (slack_id is None) != remove:
+        raise click.UsageError("请给出 Slack 成员 ID（U…），或用 --remove 取消关联。")
+    require_migrated(obj.ctx.db)
+    with obj.ctx.db.session() as s:
+        linked = link_slack(s, name, None if remove else slack_id).slack_user_id
+    click.echo(
+        f"用户 {name} " + (f"已关联 Slack 成员 {linked}。" if linked else "已取消 Slack 关联。")
+    )

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 
 from monitor.config.types import Duration, Grade, Strict
+from monitor.roles import ROLES, roles_help
 
 # Messages per minute each kind of receiver accepts (DingTalk and WeCom group robots:
 # 20/min per robot; Slack: about 1/s per channel).
@@ -44,6 +45,9 @@ class SlackChannel(ChannelBase):
     token_env: str
     channel: str
     base_url: str = "https://slack.com/api/"
+    # the Slack app's signing secret: set, escalation messages carry a 确认 button whose
+    # clicks come to POST /slack/interactions (see monitor/web/slack_actions.py)
+    signing_secret_env: str | None = None
 
 
 class DingTalkChannel(ChannelBase):
@@ -90,7 +94,20 @@ SECRET_FIELDS = (
     "secret_env",
     "username_env",
     "password_env",
+    "signing_secret_env",
 )
+
+# Who an escalation level is for, when its `who` is one of the usual names and it gives no
+# `role`: the department handler, then the department's and the agency's leaders.
+LEVEL_ROLES = {"责任处室": "handler", "分管领导": "leader", "主要负责人": "leader"}
+
+
+def _known_roles(roles: list[str]) -> list[str]:
+    for role in roles:
+        if role not in ROLES:
+            raise ValueError(f"不认识的角色 {role!r}（可用：{roles_help()}）")
+    return roles
+
 
 _HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
 
@@ -104,6 +121,12 @@ class Route(Strict):
     topics: list[str] = []  # any of these topics; empty = any
     kinds: list[Literal[ALERT_KINDS]] = []  # type: ignore[valid-type]  # empty = any
     hours: str | None = None  # "08:30-17:30" Beijing time; None = around the clock
+    roles: list[str] = []  # alerts meant for any of these roles (monitor/roles.py); empty = any
+
+    @field_validator("roles")
+    @classmethod
+    def _roles(cls, v: list[str]) -> list[str]:
+        return _known_roles(v)
 
     @field_validator("hours")
     @classmethod
@@ -115,8 +138,25 @@ class Route(Strict):
 
 class EscalationLevel(Strict):
     who: str  # for people: 责任处室 / 分管领导 / 主要负责人
+    role: str | None = None  # whom its alerts are for; default from `who` (LEVEL_ROLES)
     channels: list[str] = Field(min_length=1)
     after: Duration = timedelta(0)  # since escalation started, unacknowledged
+
+    @field_validator("role")
+    @classmethod
+    def _known_role(cls, v: str | None) -> str | None:
+        return v if v is None else _known_roles([v])[0]
+
+    @model_validator(mode="after")
+    def _role(self) -> EscalationLevel:
+        if self.role is None:
+            if self.who not in LEVEL_ROLES:
+                raise ValueError(
+                    f"无法从 who {self.who!r} 推断该级对应的角色，请用 role 指明"
+                    f"（可用：{roles_help()}）"
+                )
+            object.__setattr__(self, "role", LEVEL_ROLES[self.who])  # frozen model
+        return self
 
 
 class EscalationPolicy(Strict):

@@ -21,7 +21,12 @@ def build_channels(app: AppConfig) -> dict[str, Channel]:
             out[c.name] = ConsoleChannel(c.name)
         elif isinstance(c, cfg.SlackChannel):
             out[c.name] = SlackChannel(
-                c.name, app.secret(c.token_env), c.channel, c.base_url, c.timeout
+                c.name,
+                app.secret(c.token_env),
+                c.channel,
+                c.base_url,
+                c.timeout,
+                interactive=c.signing_secret_env is not None,
             )
         elif isinstance(c, cfg.DingTalkChannel):
             signing = secret(c.secret_env) if c.secret_env else None

@@ -22,6 +22,7 @@ from monitor.cases.actors import Actor, require_role
 from monitor.config.models import Settings
 from monitor.config.types import parse_duration
 from monitor.errors import NotFound
+from monitor.notify.audience import level_role
 from monitor.notify.outbox import KINDS, event_payload
 from monitor.storage.alerts import Escalation
 from monitor.storage.db import Database
@@ -91,12 +92,25 @@ def step(db: Database, settings: Settings, now: datetime) -> int:
 ACKNOWLEDGERS = ("duty_officer", "handler", "leader", "office")
 
 
-def acknowledge(session: Session, event_id: int, actor: Actor, now: datetime) -> Escalation:
-    """Someone has taken it: the current level stops repeating and nothing climbs."""
-    require_role(actor, ACKNOWLEDGERS, "确认升级通知")
-    esc = session.scalar(
-        select(Escalation).where(Escalation.event_id == event_id, Escalation.resolved_at.is_(None))
+def current(session: Session, event_id: int, lock: bool = False) -> Escalation | None:
+    """The event's escalation under way, if any (`lock`: for an update, on PostgreSQL)."""
+    query = select(Escalation).where(
+        Escalation.event_id == event_id, Escalation.resolved_at.is_(None)
     )
+    return session.scalar(query.with_for_update() if lock else query)
+
+
+def acknowledge(
+    session: Session,
+    event_id: int,
+    actor: Actor,
+    now: datetime,
+    via: dict[str, Any] | None = None,
+) -> Escalation:
+    """Someone has taken it: the current level stops repeating and nothing climbs.
+    `via`: how it was done, for the audit log (e.g. the Slack user who clicked)."""
+    require_role(actor, ACKNOWLEDGERS, "确认升级通知")
+    esc = current(session, event_id, lock=True)
     if esc is None:
         raise NotFound(f"事件 #{event_id} 没有进行中的升级，无需确认。")
     if esc.acknowledged_at is None:
@@ -108,7 +122,7 @@ def acknowledge(session: Session, event_id: int, actor: Actor, now: datetime) ->
                 action="acknowledge",
                 object_type="event",
                 object_id=str(event_id),
-                detail={"escalation": esc.id, "level": esc.level + 1},
+                detail={"escalation": esc.id, "level": esc.level + 1} | (via or {}),
             )
         )
     return esc
@@ -153,6 +167,7 @@ def _notify(
                 kind="escalation",
                 event_id=event.id,
                 payload=payload,
+                audience=[level_role(level)],
                 next_attempt_at=now,
                 created_at=now,
             )

@@ -9,8 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from monitor.clock import beijing, fmt_beijing
+from monitor.config.channels import Route
 from monitor.config.models import Settings
 from monitor.config.types import at_least
+from monitor.notify.audience import audience
 from monitor.scoring.grade import grade_label, one_line
 from monitor.storage.models import Alert, Event
 
@@ -41,8 +43,11 @@ def channels_for(
     kind: str = "new_event",
     topics: list[str] | None = None,
     now: datetime | None = None,
+    roles: list[str] | None = None,
 ) -> list[str]:
-    """The channels of every route whose conditions all hold (Alertmanager's `continue`)."""
+    """The channels of every route whose conditions all hold (Alertmanager's `continue`).
+    `roles`: whom the alert is meant for; by default, what `audience` says for its kind."""
+    meant_for = audience(kind, grade) if roles is None else roles
     out: list[str] = []
     for r in settings.channels.routes:
         if not at_least(grade, r.min_grade):
@@ -53,6 +58,8 @@ def channels_for(
             continue
         if r.topics and not set(r.topics).intersection(topics or []):
             continue
+        if not _for_roles(r, meant_for):
+            continue
         if now is not None and not in_hours(r.hours, now):
             continue
         if r.channel not in out:
@@ -60,15 +67,20 @@ def channels_for(
     return out
 
 
+def _for_roles(route: Route, meant_for: list[str]) -> bool:
+    return not route.roles or bool(set(route.roles).intersection(meant_for))
+
+
 def notice_channels(settings: Settings, kind: str) -> list[str]:
     """Notices (about the service, not an event) go to the routes that name their kind in
-    `kinds`; when none does, to the routes that filter on nothing but grade."""
-    named = [r.channel for r in settings.channels.routes if kind in r.kinds]
+    `kinds`; when none does, to the routes that filter on nothing but grade. Either way a
+    route with `roles` takes them only when it is for the notices' audience."""
+    meant_for = audience(kind)
+    routes = [r for r in settings.channels.routes if _for_roles(r, meant_for)]
+    named = [r.channel for r in routes if kind in r.kinds]
     if named:
         return list(dict.fromkeys(named))
-    plain = [
-        r.channel for r in settings.channels.routes if not (r.kinds or r.departments or r.topics)
-    ]
+    plain = [r.channel for r in routes if not (r.kinds or r.departments or r.topics)]
     return list(dict.fromkeys(plain))
 
 
@@ -94,7 +106,7 @@ def enqueue_notice(
         "url": url,
     }
     channels = notice_channels(settings, kind)
-    return _queue(session, channels, kind, key, None, payload, now)
+    return _queue(session, channels, kind, key, None, payload, now, audience(kind))
 
 
 def event_payload(ev: Event, public_url: str) -> dict[str, Any]:
@@ -134,8 +146,9 @@ def enqueue(
         "kind_label": KINDS[kind],
     }
     payload |= extra or {}
-    channels = channels_for(settings, ev.grade, dept, kind, list(ev.topics), now)
-    return _queue(session, channels, kind, key, ev.id, payload, now)
+    roles = audience(kind, ev.grade)
+    channels = channels_for(settings, ev.grade, dept, kind, list(ev.topics), now, roles)
+    return _queue(session, channels, kind, key, ev.id, payload, now, roles)
 
 
 def _queue(
@@ -146,6 +159,7 @@ def _queue(
     event_id: int | None,
     payload: dict[str, Any],
     now: datetime,
+    roles: list[str],
 ) -> list[Alert]:
     """One alert per channel, keyed `key:channel`; a key queued before is not queued again."""
     out = []
@@ -159,6 +173,7 @@ def _queue(
             kind=kind,
             event_id=event_id,
             payload=payload,
+            audience=roles,
             next_attempt_at=now,
             created_at=now,
         )

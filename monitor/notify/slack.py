@@ -13,6 +13,7 @@ from monitor.notify.base import SendResult
 from monitor.notify.render import deadline_lines, render_text, slack_escape
 
 METADATA_TYPE = "yuqing_alert"
+ACK_ACTION = "yuqing_ack"  # the 确认 button's action_id; its value is the event id
 BROADCAST = ("grade_up", "deadline_breach")
 # Slack errors that a later attempt can cure; everything else is a configuration problem.
 _RETRYABLE = {
@@ -28,10 +29,18 @@ class SlackChannel:
     description = "通过 Slack 机器人（chat.postMessage）发送预警"
 
     def __init__(
-        self, name: str, token: Secret, channel: str, base_url: str, timeout: float = 10
+        self,
+        name: str,
+        token: Secret,
+        channel: str,
+        base_url: str,
+        timeout: float = 10,
+        interactive: bool = False,
     ) -> None:
         self.name = name
         self.channel = channel
+        # a signing secret is configured: Slack's clicks can be verified, so offer the button
+        self.interactive = interactive
         self._client = WebClient(token=token.get(), base_url=base_url, timeout=int(timeout))
 
     def blocks(self, payload: dict[str, Any], now: datetime) -> list[dict[str, Any]]:
@@ -57,10 +66,13 @@ class SlackChannel:
         for note in ("late_label", "duplicate_label"):
             if payload.get(note):
                 fields.append(f"_{e(payload[note])}_")
-        return [
+        blocks: list[dict[str, Any]] = [
             {"type": "section", "text": {"type": "mrkdwn", "text": head}},
             {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(fields)}},
         ]
+        if self.interactive and payload.get("kind") == "escalation":
+            blocks.append(ack_actions(int(payload["event_id"])))
+        return blocks
 
     idempotent = False
 
@@ -111,3 +123,20 @@ class SlackChannel:
         except OSError as e:
             return SendResult(False, retry=True, error=f"连接 Slack 失败：{type(e).__name__}")
         return SendResult.sent(receipt=str(resp.get("ts") or "") or None)
+
+
+def ack_actions(event_id: int) -> dict[str, Any]:
+    """The Block Kit `actions` block with the 确认 button (handled by web/slack_actions.py)."""
+    return {
+        "type": "actions",
+        "block_id": f"yuqing_ack_{event_id}",
+        "elements": [
+            {
+                "type": "button",
+                "action_id": ACK_ACTION,
+                "text": {"type": "plain_text", "text": "确认"},
+                "style": "primary",
+                "value": str(event_id),
+            }
+        ],
+    }

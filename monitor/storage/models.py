@@ -64,6 +64,7 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(32))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     token_hash: Mapped[str | None] = mapped_column(String(128), index=True)
+    slack_user_id: Mapped[str | None] = mapped_column(String(32), unique=True)  # U…, for Slack
     created_at: Mapped[datetime]
 
 
@@ -209,6 +210,7 @@ class Alert(Base):
     kind: Mapped[str] = mapped_column(String(40))  # new_event, grade_up, deadline_breach, ...
     event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"), index=True)
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    audience: Mapped[list[Any]] = mapped_column(default=list)  # role codes it is meant for
     status: Mapped[str] = mapped_column(String(12), default="pending")  # pending|sent|failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime]

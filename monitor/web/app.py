@@ -24,6 +24,7 @@ from monitor.web import intake as intake_api
 from monitor.web import scoring as scoring_api
 from monitor.web.auth import NotAuthenticated, NotPermitted, SessionStore
 from monitor.web.render import render
+from monitor.web.slack_actions import router as slack_actions_router
 from workflow.states import OPEN_STATES
 
 log = logging.getLogger(__name__)
@@ -97,6 +98,7 @@ def create_app(
     app.state.book = DeadlineBook(app_config.settings)
     app.state.sessions = SessionStore()
     app.include_router(auth.router)
+    app.include_router(slack_actions_router)  # signed by Slack, not a user login
     app.include_router(api.router)
     app.include_router(workflow_api.router)
     app.include_router(intake_api.router)
