@@ -80,5 +80,4 @@ def sources_page(request: Request, user: Viewer) -> Response:
         title="信息源健康",
         sources=rows,
         problems=problems,
-        ok=OK,
     )
