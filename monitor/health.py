@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from monitor.clock import as_utc
-from monitor.config.models import CrawlConfig
+from monitor.config.models import CrawlConfig, Settings
 from monitor.storage.models import Mention, Source
 
 OK, FAILING, SILENT, NEVER = "正常", "异常", "沉默", "未运行"
@@ -117,3 +118,40 @@ def all_health(
 
 def _aware(value: datetime | None) -> datetime | None:
     return None if value is None else as_utc(value)
+
+
+ORDER = {FAILING: 0, SILENT: 1, NEVER: 2, OK: 3}
+
+
+def source_rows(session: Session, settings: Settings, now: datetime) -> list[dict[str, Any]]:
+    """Every configured source and every source on record, problems first.
+
+    What `yuqing sources` prints and the console's /sources page shows: configured sources
+    that never ran appear as 未运行; within one state, the order of config/sources.yaml.
+    """
+    configured = {s.name: s for s in settings.sources.sources}
+    health = {h.source: h for h in all_health(session, settings.service.crawl, now)}
+    names = [*configured, *(n for n in health if n not in configured)]
+    rows = []
+    for name in names:
+        h, cfg = health.get(name), configured.get(name)
+        rows.append(
+            {
+                "name": name,
+                "title": cfg.title if cfg else (h.title if h else name),
+                "kind": cfg.kind if cfg else (h.kind if h else "manual"),
+                "enabled": bool(cfg and cfg.enabled),
+                "interval": str(cfg.interval) if cfg else None,
+                "status": h.status if h else NEVER,
+                "reason": h.reason if h else "尚未采集过",
+                "last_success_at": h.last_success_at if h else None,
+                "last_error": h.last_error if h else None,
+                "last_error_at": h.last_error_at if h else None,
+                "runs": h.runs if h else 0,
+                "failed_runs": h.failed_runs if h else 0,
+                "error_rate": round(h.error_rate, 3) if h else 0.0,
+                "items_24h": h.items_24h if h else 0,
+                "items_total": h.items_total if h else 0,
+            }
+        )
+    return sorted(rows, key=lambda r: ORDER.get(r["status"], len(ORDER)))

@@ -16,38 +16,13 @@ from monitor.clock import BEIJING, fmt_beijing, utcnow
 @click.pass_obj
 def sources(obj: Obj, as_json: bool) -> None:
     """列出信息源的采集健康：最近成功、最近错误、出错率、近 24 小时信息量。"""
-    from monitor.health import all_health
+    from monitor.health import source_rows
     from monitor.storage.migrate import require_migrated
 
     ctx = obj.ctx
     require_migrated(ctx.db)
-    now = utcnow()
-    configured = {s.name: s for s in ctx.settings.sources.sources}
     with ctx.db.session() as s:
-        rows = {h.source: h for h in all_health(s, ctx.settings.service.crawl, now)}
-    names = [*configured, *(n for n in rows if n not in configured)]
-    out = []
-    for name in names:
-        h = rows.get(name)
-        cfg = configured.get(name)
-        out.append(
-            {
-                "name": name,
-                "title": cfg.title if cfg else (h.title if h else name),
-                "kind": cfg.kind if cfg else (h.kind if h else "manual"),
-                "enabled": bool(cfg and cfg.enabled),
-                "interval": str(cfg.interval) if cfg else None,
-                "status": h.status if h else "未运行",
-                "reason": h.reason if h else "尚未采集过",
-                "last_success_at": h.last_success_at if h else None,
-                "last_error": h.last_error if h else None,
-                "last_error_at": h.last_error_at if h else None,
-                "runs": h.runs if h else 0,
-                "error_rate": round(h.error_rate, 3) if h else 0.0,
-                "items_24h": h.items_24h if h else 0,
-                "items_total": h.items_total if h else 0,
-            }
-        )
+        out = source_rows(s, ctx.settings, utcnow())
     if as_json:
         click.echo(json.dumps(out, ensure_ascii=False, indent=2, default=_iso))
         return
