@@ -211,6 +211,10 @@ def test_a_bad_signature_is_refused_with_401(world: World, caplog) -> None:  # n
     assert r.status_code == 401
     r = world.post(body, {k: v for k, v in headers.items() if k != "X-Slack-Signature"})
     assert r.status_code == 401 and "缺少 X-Slack-Signature" in r.json()["error"]
+    # missing, digits that are not ASCII ("²" passes str.isdigit), not digits
+    for stamp in (b"", "\u00b2".encode("latin-1"), b"17e8"):
+        r = world.post(body, headers | {"X-Slack-Request-Timestamp": stamp})  # type: ignore[dict-item]
+        assert r.status_code == 401 and "X-Slack-Request-Timestamp" in r.json()["error"]
     assert not world.slack.responses
     _unchanged(world)
     assert SECRET not in caplog.text and all(SECRET not in str(x) for x in (r.text, r.headers))

@@ -83,7 +83,7 @@ def refusal(
     secrets: list[Secret], timestamp: str | None, signature: str | None, body: bytes, now: float
 ) -> str | None:
     """None when Slack signed this request within MAX_AGE of `now`; otherwise why not."""
-    if not timestamp or not timestamp.isdigit():
+    if not timestamp or not (timestamp.isascii() and timestamp.isdigit()):
         return "缺少或无效的 X-Slack-Request-Timestamp"
     if abs(now - int(timestamp)) > MAX_AGE:
         return "请求时间戳与当前时间相差超过 5 分钟（过期或重放的请求）"
@@ -138,10 +138,10 @@ def parse_click(body: bytes) -> Click | None:
         return None
     if not isinstance(payload, dict) or payload.get("type") != "block_actions":
         return None
-    action = next(
-        (a for a in payload.get("actions") or [] if a.get("action_id") == ACK_ACTION), None
-    )
-    user = (payload.get("user") or {}).get("id")
+    actions = [a for a in payload.get("actions") or [] if isinstance(a, dict)]
+    action = next((a for a in actions if a.get("action_id") == ACK_ACTION), None)
+    who = payload.get("user")
+    user = who.get("id") if isinstance(who, dict) else None
     url = payload.get("response_url")
     if action is None or not user or not url:
         return None
