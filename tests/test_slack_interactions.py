@@ -129,6 +129,7 @@ def test_escalation_messages_carry_the_button(world: World) -> None:
     (button,) = actions[0]["elements"]
     assert button["action_id"] == "yuqing_ack" and button["value"] == str(world.event)
     assert button["text"]["text"] == "确认"
+    assert "Slack 消息中的确认按钮" in str(message["blocks"])  # the note says where to click
 
 
 def test_a_click_acknowledges_as_the_linked_user_and_updates_the_message(
@@ -265,6 +266,7 @@ def test_without_a_signing_secret_there_is_no_button_and_no_endpoint(
             escalation.start(s, app.settings, s.get_one(Event, event), "新发现重大事件", T0)
         deliver_due(database, build_channels(app), T0)
         assert slack.messages and "actions" not in str(slack.messages[0]["blocks"])
+        assert "确认按钮" not in str(slack.messages[0]["blocks"])
         body, headers = slack.click(SECRET, "U0DUTY", str(event), int(CLICKED.timestamp()))
         client = TestClient(create_app(app, database, now=lambda: CLICKED))
         assert client.post("/slack/interactions", content=body, headers=headers).status_code == 404

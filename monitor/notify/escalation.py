@@ -147,9 +147,11 @@ def _notify(
 ) -> int:
     level = esc.policy["levels"][esc.level]
     total = len(esc.policy["levels"])
+    buttons = {c.name for c in settings.channels.channels if getattr(c, "signing_secret_env", None)}
+    where = "控制台、Slack 消息中的确认按钮" if buttons & set(level["channels"]) else "控制台"
     note = (
         f"第 {esc.level + 1}/{total} 级（{level['who']}）：{esc.reason}；"
-        f"尚无人确认（控制台或 yuqing alerts ack {event.id} 确认）"
+        f"尚无人确认（请在{where}或用 yuqing alerts ack {event.id} 确认）"
     )
     if esc.notices:
         note += f"；第 {esc.notices + 1} 次提醒"
