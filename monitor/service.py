@@ -71,6 +71,8 @@ def run_service(ctx: Context, say: Callable[[str], None]) -> None:
     warning = ctx.book.fallback_warning(utcnow())
     if warning:
         say("注意：" + warning)
+    for note in ctx.app.channels_off:
+        say(note)
     sample = None
     if svc.sample_site.enabled:
         from monitor.samplesite import serve

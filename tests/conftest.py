@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -9,6 +10,11 @@ import pytest
 from monitor.storage.db import Database
 from monitor.storage.migrate import upgrade
 from tests.helpers.databases import postgres_schema_url
+
+# The shipped config's optional channels switch on when these are set; a developer's own
+# Slack token or robot URL must never make the suite post to the real services.
+for _var in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "DINGTALK_WEBHOOK", "WECOM_WEBHOOK"):
+    os.environ.pop(_var, None)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -24,6 +24,8 @@ def check_config(obj: Obj) -> None:
         f"{len(s.topics.topics)} 个，部门 {len(s.departments.departments)} 个，预警渠道 "
         f"{len(s.channels.channels)} 个）"
     )
+    for note in obj.ctx.app.channels_off:
+        click.echo(note)
     warning = obj.ctx.book.fallback_warning(utcnow())
     if warning:
         click.echo("注意：" + warning)

@@ -30,6 +30,13 @@ class ChannelBase(Strict):
     # 0 = no limit; unset = the receiver's documented limit (DEFAULT_RATE)
     rate_per_minute: int | None = Field(None, ge=0)
     timeout: float = Field(10, gt=0, le=120)  # seconds for one send
+    # optional: off (with one line at start-up) while a variable it names is unset, instead
+    # of stopping start-up; its routes and escalation references are then left out
+    optional: bool = False
+
+    def variables(self) -> list[str]:
+        """The environment variables this channel names (its secrets)."""
+        return [v for attr in SECRET_FIELDS if (v := getattr(self, attr, None))]
 
     def rate(self) -> int:
         kind = getattr(self, "type")  # noqa: B009 - each subclass declares it
@@ -196,3 +203,20 @@ class ChannelsConfig(Strict):
 
     def by_name(self, name: str) -> Channel | None:
         return next((c for c in self.channels if c.name == name), None)
+
+    def without(self, names: set[str]) -> ChannelsConfig:
+        """This config with the named channels, and every reference to them, left out."""
+        esc = self.escalation
+        if esc is not None:
+            levels = [
+                lv.model_copy(update={"channels": [c for c in lv.channels if c not in names]})
+                for lv in esc.levels
+            ]
+            esc = esc.model_copy(update={"levels": levels})
+        return self.model_copy(
+            update={
+                "channels": [c for c in self.channels if c.name not in names],
+                "routes": [r for r in self.routes if r.channel not in names],
+                "escalation": esc,
+            }
+        )

@@ -65,6 +65,8 @@ class AppConfig:
     config_dir: Path
     secrets: Mapping[str, Secret] = field(default_factory=dict)
     environ: Mapping[str, str] = field(default_factory=dict, repr=False)
+    # optional channels left off because a variable they name is unset: one line each
+    channels_off: tuple[str, ...] = ()
 
     def path(self, relative: str) -> Path:
         p = Path(relative)
@@ -101,8 +103,9 @@ def load_config(config_dir: Path | str, environ: Mapping[str, str] | None = None
         settings = Settings.model_validate(raw)
     except ValidationError as e:
         raise ConfigError(_explain(e, config_dir)) from None
+    settings, off = _optional_channels(settings, env, config_dir)
     secrets = _resolve_secrets(settings, env, config_dir)
-    return AppConfig(settings, config_dir.parent, config_dir, secrets, env)
+    return AppConfig(settings, config_dir.parent, config_dir, secrets, env, off)
 
 
 class _ConfigLoader(yaml.SafeLoader):
@@ -173,6 +176,36 @@ def _explain(error: ValidationError, config_dir: Path) -> str:
         lines.append(f"{file} 中的 {key}：{what}")
     count = f"共 {len(lines)} 处错误：" if len(lines) > 1 else ""
     return "配置无效，服务未启动。" + count + "；".join(lines) + "。"
+
+
+def _optional_channels(
+    settings: Settings, env: Mapping[str, str], config_dir: Path
+) -> tuple[Settings, tuple[str, ...]]:
+    """Leave out the optional channels whose variables are unset, saying so for each."""
+    off: dict[str, list[str]] = {}
+    for ch in settings.channels.channels:
+        unset = [v for v in ch.variables() if not env.get(v)]
+        if ch.optional and unset:
+            off[ch.name] = unset
+    if not off:
+        return settings, ()
+    channels = settings.channels.without(set(off))
+    if not channels.channels:
+        raise ConfigError(
+            f"配置无效，服务未启动：{config_dir / 'channels.yaml'} 中的渠道全部未启用"
+            f"（未设置环境变量 {'、'.join(v for vs in off.values() for v in vs)}）："
+            "请至少保留一个渠道（如 console）。"
+        )
+    for i, lv in enumerate(channels.escalation.levels if channels.escalation else []):
+        if not lv.channels:
+            raise ConfigError(
+                f"配置无效，服务未启动：{config_dir / 'channels.yaml'} 中的 "
+                f"escalation.levels[{i}]（{lv.who}）的渠道均未启用：请为该级加上一个总是启用的"
+                "渠道（如 console），或设置这些渠道的环境变量。"
+            )
+    which = "、".join(f"{name}（{'、'.join(unset)}）" for name, unset in off.items())
+    note = f"未启用的预警渠道：{which}：未设置这些环境变量，设置后重启即可启用。"
+    return settings.model_copy(update={"channels": channels}), (note,)
 
 
 def _resolve_secrets(
