@@ -28,7 +28,7 @@ from monitor.pipeline.group import (
 from monitor.scoring.grade import Reason, apply_floors, grade_for, grade_label, one_line
 from monitor.scoring.heat import event_heat, picked_up
 from monitor.scoring.scorer import MentionScore, Scorer
-from monitor.scoring.spikes import detect, hourly_counts
+from monitor.scoring.spikes import spike_reasons
 from monitor.storage.db import Database
 from monitor.storage.models import Event, Mention
 
@@ -104,7 +104,7 @@ def analyse_one(
         ev = create_event(s, m, score, now)
     add_to_event(s, ev, m, score, settings.scoring.sentiment.negative_at, now)
     old_grade = ev.grade
-    _regrade(ev, score, app, _spikes(s, ev, m, score, app))
+    regrade(ev, score, app, _spikes(s, ev, m, score, app))
     text = f"{m.title}\n{m.text}"
     if created:
         open_case(s, ev, settings, book, text, now)
@@ -147,26 +147,17 @@ def _escalate_if_major(
 
 def _spikes(s: Session, ev: Event, m: Mention, score: MentionScore, app: AppConfig) -> list[Reason]:
     """Spike reasons for the event and for the mention's topics, at the mention's time."""
-    g = app.settings.scoring.grading
     until = as_utc(m.published_at or m.fetched_at)
-    out = []
-    found = detect(
-        hourly_counts(recent_times(s, until, event_id=ev.id), until),
-        g.spike_sigma,
-        g.spike_min_count,
+    return spike_reasons(
+        recent_times(s, until, event_id=ev.id),
+        {topic: recent_times(s, until, topic=topic) for topic in score.topics},
+        score.topics,
+        until,
+        app.settings.scoring.grading,
     )
-    if found:
-        out.append(Reason("spike", found.text("本事件"), g.spike_points))
-    for topic in score.topics:
-        times = recent_times(s, until, topic=topic)
-        found = detect(hourly_counts(times, until), g.spike_sigma, g.spike_min_count)
-        if found:
-            out.append(Reason("spike", found.text(f"话题“{topic}”"), g.spike_points))
-            break  # one topic spike is reason enough; the points do not add up
-    return out
 
 
-def _regrade(ev: Event, score: MentionScore, app: AppConfig, spikes: list[Reason]) -> None:
+def regrade(ev: Event, score: MentionScore, app: AppConfig, spikes: list[Reason]) -> None:
     """Event grade from its strongest mention, its heat (spread included) and the floors.
 
     It only ever rises: a quieter later mention never lowers what was already judged.

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from monitor.clock import as_utc
 from monitor.config.loader import AppConfig
-from monitor.pipeline.analyse import _regrade as regrade  # the live event grading step
+from monitor.pipeline.analyse import regrade  # the live event grading step
 from monitor.pipeline.group import absorb, age_hours, find_in, new_event
 from monitor.scoring.scorer import Scorer
 from monitor.scoring.spikes import spike_reasons
