@@ -4,32 +4,43 @@ with a bare Scrapy spider, and one vs two crawler processes on scrapy-redis.
 A loopback site of PAGES article pages (synthetic, written here; one in ten a reprint of
 another with small edits) and one list page. Politeness is off (no AutoThrottle, no
 robots.txt, 16 requests per site). Each run is a child process, as the service runs it;
-its peak RSS comes from wait4(). Runs:
+its peak RSS and CPU seconds come from wait4(), the fixture server's CPU seconds from this
+process's own usage (it does nothing else meanwhile). Runs:
   bare   a Scrapy spider that only fetches and extracts title/time/body with CSS selectors
   full   `yuqing crawl --no-analyse`: extraction, normalise, SimHash dedup, evidence, storage
   +score `yuqing analyse` afterwards: scoring and grouping of what the crawl stored
-  redis1 / redis2  the full crawl on scrapy-redis with one, then two processes (REDIS_URL)
-Usage: python bench/crawl.py [PAGES]   (default 5000; bounded: a few minutes on 2 cores)
+  redis1 / redis2  the full crawl on scrapy-redis with one, then two processes (REDIS_URL),
+         into SQLite and, when the server answers, into PostgreSQL (YUQING_BENCH_PG)
+The machine is shared, so each pair is run ROUNDS times, interleaved (bare, full, bare,
+full, ...), and the best round of each is compared; every round's time is printed too.
+Usage: python bench/crawl.py [PAGES] [--rounds N]   (defaults 5000 and 2)
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import random
+import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 5000
+PAGES = 5000
+ROUNDS = 2
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+PG_URL = os.environ.get("YUQING_BENCH_PG", "postgresql+psycopg://root@127.0.0.1:5432/test")
 _WORD_LINE = (
     "市民 反映 景区 收费 道路 积水 学校 医院 社区 物业 停车 噪音 供暖 公交 地铁 政策 补贴 "
     "调查 回应 处理 部门 街道 村民 企业 工地 环保 投诉 热线 留言 办理 排查 整改 安全 服务"
@@ -108,25 +119,43 @@ p.crawl(Bare); p.start()
 """
 
 
-def run(cmds: list[list[str]], env: dict[str, str]) -> tuple[float, int]:
-    """Run the commands at once; (wall seconds, peak RSS in MB of the largest)."""
+@dataclass
+class Run:
+    secs: float
+    rss_mb: int  # peak RSS of the largest child
+    cpu: float  # CPU seconds of the children together
+    server_cpu: float  # CPU seconds of the fixture server meanwhile
+
+
+def run(cmds: list[list[str]], env: dict[str, str], log: Path) -> Run:
+    """Run the commands at once and wait for all of them."""
+    before = resource.getrusage(resource.RUSAGE_SELF)
     start = time.perf_counter()
-    procs = [
-        subprocess.Popen(c, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        for c in cmds
-    ]
-    peak = 0
-    for p in procs:
+    procs = []
+    for n, c in enumerate(cmds):
+        err = open(f"{log}.{n}", "wb")  # noqa: SIM115 - closed when the child has exited
+        procs.append(
+            (subprocess.Popen(c, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err), err)
+        )
+    peak, cpu = 0, 0.0
+    for p, err in procs:
         _, status, usage = os.wait4(p.pid, 0)
+        err.close()
         p.returncode = os.waitstatus_to_exitcode(status)
         peak = max(peak, usage.ru_maxrss // 1024)
+        cpu += usage.ru_utime + usage.ru_stime
         if p.returncode != 0:
-            print(p.stderr.read().decode()[-2000:] if p.stderr else "", file=sys.stderr)
+            print(Path(err.name).read_text(errors="replace")[-2000:], file=sys.stderr)
             raise SystemExit(f"child failed: {p.args}")
-    return time.perf_counter() - start, peak
+    secs = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    server = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return Run(secs, peak, cpu, server)
 
 
-def prepare(tmp: Path, url: str, name: str) -> tuple[Path, dict[str, str]]:
+def prepare(
+    tmp: Path, url: str, name: str, database_url: str | None = None
+) -> tuple[Path, dict[str, str]]:
     work = tmp / name
     config = work / "config"
     shutil.copytree(ROOT / "config", config)
@@ -143,7 +172,10 @@ def prepare(tmp: Path, url: str, name: str) -> tuple[Path, dict[str, str]]:
     service["crawl"] |= {"autothrottle": False, "per_domain": 16, "obey_robots": False}
     (config / "service.yaml").write_text(yaml.safe_dump(service), encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
-    env |= {"DATABASE_URL": f"sqlite:///{work}/bench.db", "PYTHONPATH": str(ROOT)}
+    env |= {
+        "DATABASE_URL": database_url or f"sqlite:///{work}/bench.db",
+        "PYTHONPATH": str(ROOT),
+    }
     subprocess.run(yuqing(config, "init"), cwd=ROOT, env=env, check=True, capture_output=True)
     return config, env
 
@@ -172,54 +204,141 @@ def redis_ok() -> str | None:
         return str(e)
 
 
+@contextmanager
+def pg_schema() -> Iterator[str | None]:
+    """A URL into a fresh PostgreSQL schema (dropped afterwards), or None without a server."""
+    from sqlalchemy import create_engine, text
+
+    schema = f"bench_{os.getpid()}_{time.time_ns()}"
+    try:
+        admin = create_engine(PG_URL, connect_args={"connect_timeout": 3})
+        with admin.begin() as c:
+            c.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except Exception as e:  # noqa: BLE001 - no server: these runs are skipped, saying why
+        print(f"PostgreSQL at {PG_URL} not usable ({type(e).__name__}); PostgreSQL runs skipped")
+        yield None
+        return
+    try:
+        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as c:
+            c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
 def main() -> None:
+    global PAGES, ROUNDS
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("pages", nargs="?", type=int, default=PAGES)
+    parser.add_argument("--rounds", type=int, default=ROUNDS)
+    args = parser.parse_args()
+    PAGES, ROUNDS = args.pages, max(1, args.rounds)
     pages = build_site()
     server = serve(pages)
     url = f"http://127.0.0.1:{server.server_address[1]}/list.html"
     n = PAGES + 1
-    print(f"site: {PAGES} article pages + 1 list page on loopback; politeness off")
-    rows = []
+    print(
+        f"site: {PAGES} article pages + 1 list page on loopback; politeness off; "
+        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start; "
+        f"{ROUNDS} interleaved rounds, best kept"
+    )
+    results: dict[str, list[tuple[Run, int | None]]] = {}
+
+    def record(name: str, r: Run, mentions: int | None) -> None:
+        results.setdefault(name, []).append((r, mentions))
+
     with tempfile.TemporaryDirectory() as tmp_dir:
         tmp = Path(tmp_dir)
         bare_file = tmp / "bare.py"
         bare_file.write_text(BARE, encoding="utf-8")
-        secs, rss = run([[sys.executable, str(bare_file), url]], dict(os.environ))
-        bare = n / secs
-        rows.append(("bare Scrapy spider (CSS only)", secs, bare, None, rss))
-
-        config, env = prepare(tmp, url, "full")
-        secs, rss = run([yuqing(config, "crawl", "bench-news", "--no-analyse", "--quiet")], env)
-        mentions = stored(env)
-        rows.append(("full pipeline, 1 process", secs, n / secs, mentions / secs, rss))
-        full = n / secs
-        a_secs, a_rss = run([yuqing(config, "analyse")], env)
-        rows.append(("  + scoring/grouping after", a_secs, None, mentions / a_secs, a_rss))
+        crawl = ("crawl", "bench-news", "--no-analyse", "--quiet")
+        for r in range(ROUNDS):
+            record(
+                "bare Scrapy spider (CSS only)",
+                run([[sys.executable, str(bare_file), url]], dict(os.environ), tmp / f"bare{r}"),
+                None,
+            )
+            config, env = prepare(tmp, url, f"full{r}")
+            record(
+                "full pipeline, 1 process",
+                run([yuqing(config, *crawl)], env, tmp / f"full{r}"),
+                stored(env),
+            )
+        record(
+            "  + scoring/grouping after",
+            run([yuqing(config, "analyse")], env, tmp / "analyse"),
+            stored(env),
+        )
 
         why = redis_ok()
-        redis_rates = []
         if why is None:
-            for procs in (1, 2):
-                config, env = prepare(tmp, url, f"redis{procs}")
-                env |= {"REDIS_URL": REDIS_URL, "YUQING_CRAWL_SLOT": str(time.time_ns())}
-                cmd = yuqing(config, "crawl", "bench-news", "--no-analyse", "--quiet")
-                secs, rss = run([cmd] * procs, env)
-                got = stored(env)
-                rows.append((f"scrapy-redis, {procs} process(es)", secs, n / secs, got / secs, rss))
-                redis_rates.append(n / secs)
+            with pg_schema() as pg_url:
+                targets = [("SQLite", None)] + ([("PostgreSQL", pg_url)] if pg_url else [])
+                for db_name, db_url in targets:
+                    for r in range(ROUNDS):
+                        for procs in (1, 2):
+                            if db_url:  # one schema: empty it by migrating a fresh one
+                                db_url = _fresh(db_url)
+                            config, env = prepare(tmp, url, f"redis{procs}-{db_name}-{r}", db_url)
+                            env |= {
+                                "REDIS_URL": REDIS_URL,
+                                "YUQING_CRAWL_SLOT": str(time.time_ns()),
+                            }
+                            done = run(
+                                [yuqing(config, *crawl)] * procs,
+                                env,
+                                tmp / f"redis{procs}{db_name}{r}",
+                            )
+                            record(
+                                f"scrapy-redis, {procs} process(es), {db_name}", done, stored(env)
+                            )
     server.shutdown()
-    print(f"{'run':<34}{'seconds':>9}{'pages/s':>10}{'mentions/s':>12}{'peak RSS MB':>13}")
-    for name, secs, p, m, rss in rows:
-        ps = f"{p:.0f}" if p else "-"
-        ms = f"{m:.0f}" if m else "-"
-        print(f"{name:<34}{secs:>9.1f}{ps:>10}{ms:>12}{rss:>13}")
-    print(f"full pipeline / bare spider: {full / bare:.2f} (target >= 0.75)")
-    if len(redis_rates) == 2:
+    report(results, n, why)
+
+
+def _fresh(url: str) -> str:
+    """Empty the bench schema named in `url` (drop and create it again)."""
+    from sqlalchemy import create_engine, text
+
+    schema = url.rsplit("%3D", 1)[1]
+    admin = create_engine(PG_URL)
+    with admin.begin() as c:
+        c.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        c.execute(text(f'CREATE SCHEMA "{schema}"'))
+    admin.dispose()
+    return url
+
+
+def report(results: dict[str, list[tuple[Run, int | None]]], n: int, why: str | None) -> None:
+    print(
+        f"{'run':<40}{'seconds':>8}{'pages/s':>9}{'mentions/s':>11}{'CPU s':>7}{'server CPU s':>13}"
+        f"{'peak RSS MB':>12}  every round (s)"
+    )
+    best: dict[str, Run] = {}
+    for name, runs in results.items():
+        r, mentions = min(runs, key=lambda x: x[0].secs)
+        best[name] = r
+        pages = "-" if name.startswith("  +") else f"{n / r.secs:.0f}"
+        ms = f"{mentions / r.secs:.0f}" if mentions is not None else "-"
+        rounds = " ".join(f"{x.secs:.1f}" for x, _ in runs)
         print(
-            f"two processes / one on scrapy-redis: {redis_rates[1] / redis_rates[0]:.2f}x "
-            "(target >= 1.7x)"
+            f"{name:<40}{r.secs:>8.1f}{pages:>9}{ms:>11}{r.cpu:>7.1f}{r.server_cpu:>13.1f}"
+            f"{r.rss_mb:>12}  {rounds}"
         )
-    else:
+    bare, full = best["bare Scrapy spider (CSS only)"], best["full pipeline, 1 process"]
+    print(
+        f"full pipeline / bare spider: {bare.secs / full.secs:.2f} by pages/s, "
+        f"{bare.cpu / full.cpu:.2f} by CPU seconds per page (target >= 0.75)"
+    )
+    for db in ("SQLite", "PostgreSQL"):
+        one = best.get(f"scrapy-redis, 1 process(es), {db}")
+        two = best.get(f"scrapy-redis, 2 process(es), {db}")
+        if one and two:
+            ratio = one.secs / two.secs
+            print(f"two processes / one on scrapy-redis, {db}: {ratio:.2f}x (target >= 1.7x)")
+    if why is not None:
         print(f"scrapy-redis runs skipped: Redis at {REDIS_URL} not reachable ({why})")
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -67,7 +67,9 @@ def crawl_here(
             errors += counts.rejected
         record_run(ctx.db, ctx.app, name, errors, now)
         memory = memories.get(name)
-        if memory is not None:
+        # Validators are kept only when every item was stored: otherwise a page answering
+        # 304 next time would hide an item that never reached the database.
+        if memory is not None and not (counts and counts.rejected):
             save_memory(ctx.db, name, memory, now)
         out.append(
             CrawlSummary(

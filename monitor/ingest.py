@@ -18,7 +18,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from monitor.clock import utcnow
 from monitor.config.loader import AppConfig
 from monitor.pipeline.normalise import Normalised, normalise
-from monitor.pipeline.store import ensure_source, store
+from monitor.pipeline.store import ensure_source, store, store_batch
 from monitor.storage.db import Database
 from monitor.storage.models import Source
 
@@ -130,9 +130,23 @@ class Ingest:
             counts.rejected += rejected
 
     def _store(self, items: list[Normalised]) -> dict[str, tuple[int, int, list[str]]]:
+        """The batch at once; when that fails (one bad item, or another writer storing one
+        of them meanwhile), one by one, each in its own savepoint."""
         now = self.now()
         tally: dict[str, tuple[int, int, list[str]]] = {}
         with self.db.session() as s:
+            try:
+                with s.begin_nested():
+                    outcome = store_batch(s, self.app.settings, items, now)
+            except OperationalError:
+                raise
+            except (SQLAlchemyError, TypeError, ValueError) as e:
+                log.info("batch of %s stored one by one: %s", len(items), type(e).__name__)
+            else:
+                for n, stored in zip(items, outcome, strict=True):
+                    done, duplicates, rejected = tally.get(n.source, (0, 0, []))
+                    tally[n.source] = (done + stored, duplicates + (not stored), rejected)
+                return tally
             sources: dict[str, Source] = {}
             for n in items:
                 stored, duplicates, rejected = tally.get(n.source, (0, 0, []))
@@ -146,7 +160,7 @@ class Ingest:
                             stored += 1
                 except OperationalError:
                     raise
-                except SQLAlchemyError as e:
+                except (SQLAlchemyError, TypeError, ValueError) as e:  # a value the DB refuses
                     log.warning("item %s not stored: %s", n.url, type(e).__name__)
                     rejected = [*rejected, f"{n.url}：未能入库（{type(e).__name__}）"]
                 tally[n.source] = (stored, duplicates, rejected)

@@ -188,3 +188,45 @@ def test_evidence_older_than_the_retention_is_dropped_mention_kept(database):
         assert len(s.scalars(select(Mention)).all()) == 2
         (kept,) = s.scalars(select(Evidence)).all()
         assert kept.final_url == "https://news.example.cn/new.html"
+
+
+def test_a_batch_stores_at_once_and_links_copies_within_it(database):
+    sink = Ingest(APP, database, now=lambda: NOW, batch=10)
+    sink(item("https://news.example.cn/a/1.html", STORY))
+    sink(item("https://news.example.cn/a/1.html?utm_source=wx", STORY))  # the same, again
+    sink(item("https://wb.example.cn/2.html", REPRINT, published=NOW - timedelta(hours=1)))
+    sink(item("https://news.example.cn/b/2.html", OTHER))
+    with database.session() as s:
+        assert s.scalars(select(Mention)).all() == []  # nothing until the batch is full
+    sink.close()
+    counts = sink.counts["yunchuan-news"]
+    assert (counts.stored, counts.duplicates, counts.rejected) == (3, 1, [])
+    with database.session() as s:
+        ids = {m.url: m.id for m in s.scalars(select(Mention))}
+        fps = {f.mention_id: f for f in s.scalars(select(Fingerprint))}
+        copy = fps[ids["https://wb.example.cn/2.html"]]
+        assert copy.duplicate_of_id == ids["https://news.example.cn/a/1.html"]
+        assert fps[ids["https://news.example.cn/b/2.html"]].duplicate_of_id is None
+        proofs = s.scalars(select(Evidence)).all()
+        assert len(proofs) == 3 and all(gzip.decompress(e.body_gz) for e in proofs)
+    # a later batch finds the story stored before it
+    later = Ingest(APP, database, now=lambda: NOW, batch=10)
+    later(item("https://m.weibo.cn/detail/9", REPOST, source="weibo-search", kind="weibo"))
+    later.close()
+    with database.session() as s:
+        path = propagation(s, ids["https://news.example.cn/a/1.html"])
+    assert [c.role for c in path] == ["首发", "转载", "转发"]
+
+
+def test_one_bad_item_in_a_batch_is_rejected_alone(database):
+    sink = Ingest(APP, database, now=lambda: NOW, batch=10)
+    sink(item("https://news.example.cn/a/1.html", STORY))
+    sink(item("https://news.example.cn/bad.html", OTHER, extra={"x": object()}))
+    sink(item("https://news.example.cn/b/2.html", REPRINT))
+    sink.close()
+    counts = sink.counts["yunchuan-news"]
+    assert counts.stored == 2 and len(counts.rejected) == 1
+    assert "bad.html" in counts.rejected[0] and "未能入库" in counts.rejected[0]
+    with database.session() as s:
+        assert len(s.scalars(select(Mention)).all()) == 2
+        assert len(s.scalars(select(Fingerprint)).all()) == 2

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import Session
 
 from monitor.pipeline import simhash as sh
@@ -41,6 +41,62 @@ def fingerprint(session: Session, mention: Mention) -> Fingerprint:
             fp.duplicate_of_id, fp.distance = original
     session.add(fp)
     return fp
+
+
+def fingerprint_many(session: Session, mentions: list[tuple[int, str]]) -> None:
+    """`fingerprint` for many mentions just inserted, as (id, text) in publication order:
+    one banded query finds every earlier candidate, one INSERT writes them all; a mention
+    may copy one stored before it or one earlier in the list."""
+    hashes = [sh.simhash_comparable(text) for _, text in mentions]
+    bands = [sh.bands(h) for h, _ in hashes]
+    # (band number, band value) -> positions in `mentions` with that band
+    by_band: dict[tuple[int, int], list[int]] = {}
+    for pos, b in enumerate(bands):
+        for i in range(sh.BANDS):
+            by_band.setdefault((i, b[i]), []).append(pos)
+    best: list[tuple[int, int] | None] = [None] * len(mentions)
+
+    def consider(pos: int, other: int, other_hash: int, root: int | None) -> None:
+        d = (hashes[pos][0] ^ other_hash).bit_count()
+        if d <= sh.NEAR and (best[pos] is None or d < best[pos][1]):  # type: ignore[index]
+            best[pos] = (root or other, d)
+
+    wanted = [
+        {b[i] for b, (_, ok) in zip(bands, hashes, strict=True) if ok} for i in range(sh.BANDS)
+    ]
+    if any(wanted):
+        columns = (Fingerprint.mention_id, Fingerprint.simhash, Fingerprint.duplicate_of_id)
+        query = select(*columns, *_BAND).where(
+            or_(*(_BAND[i].in_(wanted[i]) for i in range(sh.BANDS) if wanted[i]))
+        )
+        for other, hex_hash, root, *row_bands in session.execute(query):
+            other_hash = int(hex_hash, 16)
+            matched = {p for i, v in enumerate(row_bands) for p in by_band.get((i, v), ())}
+            for pos in matched:
+                if hashes[pos][1]:
+                    consider(pos, other, other_hash, root)
+    rows = []
+    for pos, ((mention_id, _), (h, ok), b) in enumerate(zip(mentions, hashes, bands, strict=True)):
+        if ok:  # earlier in this same list
+            for earlier in {p for i in range(sh.BANDS) for p in by_band[(i, b[i])] if p < pos}:
+                consider(
+                    pos, mentions[earlier][0], hashes[earlier][0], rows[earlier]["duplicate_of_id"]
+                )
+        found = best[pos]
+        rows.append(
+            {
+                "mention_id": mention_id,
+                "simhash": f"{h:016x}",
+                **{f"band{i}": b[i] for i in range(sh.BANDS)},
+                "duplicate_of_id": found[0] if found else None,
+                "distance": found[1] if found else None,
+            }
+        )
+    if rows:
+        session.execute(insert(Fingerprint), rows)
+
+
+_BAND = (Fingerprint.band0, Fingerprint.band1, Fingerprint.band2, Fingerprint.band3)
 
 
 def _nearest(session: Session, own_id: int, h: int, b: list[int]) -> tuple[int, int] | None:
