@@ -27,6 +27,7 @@ _URL = re.compile(r"https?://\S+|www\.\S+")
 _AT = re.compile(r"@[\w\-]{1,30}")
 _DIGITS = re.compile(r"\d+(?:\.\d+)?")
 _SPACE = re.compile(r"\s+")
+_NET_NUMBER = re.compile(r"5{3,}|6{3,}|23{3,}")
 MAX_CHARS = 400
 NGRAMS = (1, 2)
 EXPLAIN_MIN = 0.5  # a word's summed weight to be named as a reason
@@ -88,23 +89,44 @@ def _lexicon() -> Lexicon:
     return read_lexicon()
 
 
+def _digits(m: re.Match[str]) -> str:
+    """Numbers become 0, except the ones Weibo writes as words (555 哭, 666 厉害, 2333 笑)."""
+    return m.group() if _NET_NUMBER.fullmatch(m.group()) else "0"
+
+
 def normalise(text: str) -> str:
     text = _URL.sub(" ", text.lower())
     text = _AT.sub("@", text)
-    text = _DIGITS.sub("0", text)
+    text = _DIGITS.sub(_digits, text)
     return _SPACE.sub(" ", text).strip()[:MAX_CHARS]
 
 
-def _near(ends: list[int], start: int, gap: int, text: str) -> int | None:
-    """The one of `ends` within `gap` characters before `start` in the same clause."""
-    for e in ends:
+def _near(spans: list[tuple[int, int]], start: int, gap: int, text: str) -> int:
+    """Index of the span ending within `gap` characters before `start`, same clause; -1."""
+    for i, (_, e) in enumerate(spans):
         if start - gap - 1 <= e < start and not any(c in _CLAUSE for c in text[e + 1 : start]):
-            return e
-    return None
+            return i
+    return -1
 
 
-def lexicon_hits(t: str) -> list[tuple[str, int, bool, bool]]:
-    """Polarity words in normalised text as (word, polarity, negated, intensified).
+@dataclass(frozen=True)
+class Hit:
+    """A polarity word in normalised text; `start` includes the negator when negated."""
+
+    word: str
+    polarity: int
+    negated: bool
+    intense: bool
+    start: int
+    end: int  # exclusive
+
+    @property
+    def feature(self) -> str:
+        return ("W:不" if self.negated else "W:") + self.word
+
+
+def lexicon_hits(t: str) -> list[Hit]:
+    """Polarity words in normalised text, negation- and degree-aware.
 
     A word inside a longer polarity word is not counted twice (开心 in 不开心); a word is
     negated when a negator ends at most NEGATION_GAP characters before it in the same
@@ -112,29 +134,37 @@ def lexicon_hits(t: str) -> list[tuple[str, int, bool, bool]]:
     intensified when a degree word ends right before it.
     """
     polar: list[tuple[int, int, str, int]] = []
-    neg_ends: list[int] = []
-    deg_ends: list[int] = []
+    negators: list[tuple[int, int]] = []
+    degrees: list[tuple[int, int]] = []
     for end, (word, polarity, is_negator, is_degree) in _lexicon().automaton.iter(t):
         start = end - len(word) + 1
         if polarity:
             polar.append((start, end, word, polarity))
         if is_negator:
-            neg_ends.append(end)
+            negators.append((start, end))
         if is_degree:
-            deg_ends.append(end)
+            degrees.append((start, end))
     polar.sort(key=lambda m: (m[0], -m[1]))
-    hits: list[tuple[str, int, bool, bool]] = []
+    hits: list[Hit] = []
     reach = -1
     for start, end, word, polarity in polar:
         if end <= reach:
             continue  # inside a longer polarity word
         reach = end
-        by = None if word[0] == "[" else _near(neg_ends, start, NEGATION_GAP, t)
-        if by is not None:
-            neg_ends.remove(by)  # a negator flips only the first word after it
-        intense = _near(deg_ends, start, 1, t) is not None
-        hits.append((word, polarity, by is not None, intense))
+        by = -1 if word[0] == "[" else _near(negators, start, NEGATION_GAP, t)
+        first = start
+        if by >= 0:
+            first = negators.pop(by)[0]  # a negator flips only the first word after it
+        intense = _near(degrees, start, 1, t) >= 0
+        hits.append(Hit(word, polarity, by >= 0, intense, first, end + 1))
     return hits
+
+
+def _counts_as(hit: Hit) -> str:
+    """Which lexicon count a hit adds to: '-', '+' or '' (a negated negative word)."""
+    if hit.negated:
+        return "-" if hit.polarity > 0 else ""
+    return "-" if hit.polarity < 0 else "+"
 
 
 def features(text: str) -> list[str]:
@@ -143,20 +173,18 @@ def features(text: str) -> list[str]:
     t = normalise(text)
     grams = {t[i : i + n] for n in NGRAMS for i in range(len(t) - n + 1)}
     neg = pos = 0
-    for word, polarity, negated, intense in lexicon_hits(t):
-        if negated:
-            grams.add("W:不" + word)
-            grams.add("N:-" if polarity < 0 else "N:+")
-            if polarity > 0:
-                neg += 1
+    for hit in lexicon_hits(t):
+        grams.add(hit.feature)
+        if hit.negated:
+            grams.add("N:-" if hit.polarity < 0 else "N:+")
+            neg += hit.polarity > 0
             continue
-        grams.add("W:" + word)
-        if polarity < 0:
+        if hit.polarity < 0:
             neg += 1
         else:
             pos += 1
-        if intense:
-            grams.add("D:-" if polarity < 0 else "D:+")
+        if hit.intense:
+            grams.add("D:-" if hit.polarity < 0 else "D:+")
     for i in range(min(neg, 3)):
         grams.add(f"L-:{i}")
     for i in range(min(pos, 3)):
@@ -165,6 +193,8 @@ def features(text: str) -> list[str]:
         grams.add("L:-")
     elif pos > neg:
         grams.add("L:+")
+    elif not neg:
+        grams.add("L:0")  # no polarity word at all
     for m in _EMOTICON.findall(t):
         grams.add("E:" + m)
     if "!" in t or "！" in t:
@@ -198,19 +228,50 @@ class LinearModel:
         return _sigmoid(self._z(features(text)))
 
     def explain(self, text: str, k: int = 5) -> tuple[float, list[str]]:
-        """P(negative) and the words that pushed it up the most, as jieba segments them."""
+        """P(negative) and the words that pushed it up the most.
+
+        The candidates are the text's lexicon words as they occur (with their negator:
+        一点都不好), its emoticons and its other words as jieba segments them; each scores
+        the weights of the character n-grams inside it plus its lexicon feature.
+        """
         import jieba
 
         p = self.negative(text)
+        t = normalise(text)
         w = self.weights.get
+
+        def inside(a: int, b: int) -> float:
+            return sum(w(t[i : i + n], 0.0) for n in NGRAMS for i in range(a, b - n + 1))
+
+        feats = set(features(text))
+        hits = lexicon_hits(t)
+        # the lexicon counts (L-:0, L:-, D:-, N:+ ...) are shared out among the words counted
+        share: dict[str, float] = {}
+        for kind in "-+":
+            counted = [h for h in hits if _counts_as(h) == kind]
+            total = sum(w(f, 0.0) for f in feats if f[:2] in (f"L{kind}", "D:") and f[-1:] == kind)
+            total += sum(w(f, 0.0) for f in feats if f in (f"L:{kind}",))
+            total += w("N:+", 0.0) if kind == "-" and "N:+" in feats else 0.0
+            share[kind] = total / len(counted) if counted else 0.0
         scored: dict[str, float] = {}
-        for word in jieba.lcut(normalise(text)):
-            if len(word) < 2 or not word.strip() or word in scored:
+        taken = [False] * len(t)
+        for hit in hits:
+            shown = t[hit.start : hit.end]
+            s = w(hit.feature, 0.0) + inside(hit.start, hit.end) + share.get(_counts_as(hit), 0)
+            scored[shown] = max(scored.get(shown, -1e9), s)
+            taken[hit.start : hit.end] = [True] * (hit.end - hit.start)
+        for m in _EMOTICON.finditer(t):
+            if m.group() not in scored:
+                scored[m.group()] = w("E:" + m.group(), 0.0) + w("W:" + m.group(), 0.0)
+            taken[m.start() : m.end()] = [True] * (m.end() - m.start())
+        pos = 0
+        for word in jieba.lcut(t):
+            a, pos = pos, pos + len(word)
+            if len(word) < 2 or not word.strip() or word in scored or any(taken[a:pos]):
                 continue
-            grams = {word[i : i + n] for n in NGRAMS for i in range(len(word) - n + 1)}
-            scored[word] = w("W:" + word, 0.0) + sum(w(g, 0.0) for g in grams)
+            scored[word] = inside(a, pos)
         ranked = sorted(scored.items(), key=lambda x: -x[1])
-        return p, [word for word, s in ranked[:k] if s >= EXPLAIN_MIN]
+        return p, [word for word, s in ranked[:k] if s >= EXPLAIN_MIN and len(word) > 1]
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)

