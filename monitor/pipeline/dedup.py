@@ -43,11 +43,11 @@ def fingerprint(session: Session, mention: Mention) -> Fingerprint:
     return fp
 
 
-def fingerprint_many(session: Session, mentions: list[tuple[int, str]]) -> None:
-    """`fingerprint` for many mentions just inserted, as (id, text) in publication order:
-    one banded query finds every earlier candidate, one INSERT writes them all; a mention
-    may copy one stored before it or one earlier in the list."""
-    hashes = [sh.simhash_comparable(text) for _, text in mentions]
+def fingerprint_many(session: Session, mentions: list[tuple[int, tuple[int, bool]]]) -> None:
+    """`fingerprint` for many mentions just inserted, as (id, simhash_comparable(text)) in
+    publication order: one banded query finds every earlier candidate, one INSERT writes
+    them all; a mention may copy one stored before it or one earlier in the list."""
+    hashes = [hashed for _, hashed in mentions]
     bands = [sh.bands(h) for h, _ in hashes]
     # (band number, band value) -> positions in `mentions` with that band
     by_band: dict[tuple[int, int], list[int]] = {}

@@ -6,13 +6,14 @@ import gzip
 import hashlib
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from monitor.config.models import Settings
 from monitor.pipeline.dedup import fingerprint, fingerprint_many
 from monitor.pipeline.normalise import Normalised
+from monitor.pipeline.simhash import simhash_comparable
 from monitor.storage.models import Evidence, Mention, Source
 
 
@@ -116,11 +117,20 @@ def store_batch(
     stored, False for one stored before (refreshed, as by `store`). Raises IntegrityError
     when another writer stored one of them meanwhile: the caller, having wrapped this in a
     savepoint, then stores the items one by one with `store`."""
-    sources = {name: ensure_source(session, settings, name) for name in {n.source for n in items}}
-    urls = {n.canonical_url for n in items}
+    # The CPU work first, so the database is held only for the statements.
+    hashes = {n.canonical_url: simhash_comparable(n.text or n.title) for n in items}
+    packed = {n.canonical_url: _pack(n.raw) for n in items if n.raw is not None}
+    names = sorted({n.source for n in items})
+    if session.get_bind().dialect.name == "sqlite":
+        # A write as the first statement waits (busy_timeout) for SQLite's one writer's
+        # lock; a write after a read would fail at once if another process wrote between.
+        session.execute(
+            update(Source).where(Source.name.in_(names)).values(items_total=Source.items_total)
+        )
+    sources = {name: ensure_source(session, settings, name) for name in names}
     existing = {
         m.canonical_url: m
-        for m in session.scalars(select(Mention).where(Mention.canonical_url.in_(urls)))
+        for m in session.scalars(select(Mention).where(Mention.canonical_url.in_(hashes)))
     }
     fresh: dict[str, Normalised] = {}
     outcome = []
@@ -139,11 +149,16 @@ def store_batch(
         insert(Mention).returning(Mention.id, sort_by_parameter_order=True),
         [_row(sources[n.source], n) for n in new],
     ).all()
-    fingerprint_many(session, [(i, n.text or n.title) for i, n in zip(ids, new, strict=True)])
+    fingerprint_many(session, [(i, hashes[n.canonical_url]) for i, n in zip(ids, new, strict=True)])
     proofs = [
-        _evidence_row(i, n.final_url or n.url, n.fetched_at, n.raw)
+        {
+            "mention_id": i,
+            "final_url": n.final_url or n.url,
+            "fetched_at": n.fetched_at,
+            **packed[n.canonical_url],
+        }
         for i, n in zip(ids, new, strict=True)
-        if n.raw is not None
+        if n.canonical_url in packed
     ]
     if proofs:
         session.execute(insert(Evidence), proofs)
@@ -189,6 +204,12 @@ def _evidence_row(mention_id: int, final_url: str, fetched_at: datetime, raw: by
         "mention_id": mention_id,
         "final_url": final_url,
         "fetched_at": fetched_at,
+        **_pack(raw),
+    }
+
+
+def _pack(raw: bytes) -> dict:
+    return {
         "sha256": hashlib.sha256(raw).hexdigest(),
         "size": len(raw),
         "body_gz": gzip.compress(raw, compresslevel=GZIP_LEVEL),
