@@ -147,9 +147,13 @@ def lexicon_hits(t: str) -> list[Hit]:
     polar.sort(key=lambda m: (m[0], -m[1]))
     hits: list[Hit] = []
     reach = -1
+    starts = {m[0] for m in polar}
+    degree_words = _lexicon().degrees
     for start, end, word, polarity in polar:
         if end <= reach:
             continue  # inside a longer polarity word
+        if word in degree_words and end + 1 in starts:
+            continue  # 好 in 好担心 is a degree word, not praise
         reach = end
         by = -1 if word[0] == "[" else _near(negators, start, NEGATION_GAP, t)
         first = start
@@ -158,6 +162,23 @@ def lexicon_hits(t: str) -> list[Hit]:
         intense = _near(degrees, start, 1, t) >= 0
         hits.append(Hit(word, polarity, by >= 0, intense, first, end + 1))
     return hits
+
+
+def _last_clause(t: str) -> int:
+    """Where the text's last clause starts (trailing punctuation and emoticons aside)."""
+    end = len(t)
+    while end and (t[end - 1] in _CLAUSE or t[end - 1] in "]…"):
+        if t[end - 1] == "]":
+            i = t.rfind("[", 0, end)
+            if i < 0:
+                break
+            end = i
+        else:
+            end -= 1
+    i = end - 1
+    while i >= 0 and t[i] not in _CLAUSE:
+        i -= 1
+    return i + 1
 
 
 def _counts_as(hit: Hit) -> str:
@@ -173,8 +194,11 @@ def features(text: str) -> list[str]:
     t = normalise(text)
     grams = {t[i : i + n] for n in NGRAMS for i in range(len(t) - n + 1)}
     neg = pos = 0
+    last = _last_clause(t)
     for hit in lexicon_hits(t):
         grams.add(hit.feature)
+        if hit.end > last:
+            grams.add("T:" + _counts_as(hit))  # the closing clause often carries the mood
         if hit.negated:
             grams.add("N:-" if hit.polarity < 0 else "N:+")
             neg += hit.polarity > 0

@@ -28,7 +28,7 @@ class TrainOptions:
     rate: float = 0.2
     l2: float = 1e-6
     min_weight: float = 0.03
-    max_features: int = 60_000
+    max_features: int = 100_000
     seed: int = 7
     label_weight: float = 3.0  # an officer's label counts as this many base examples
 
