@@ -123,6 +123,7 @@ def _analyse(obj: Obj, quiet: bool) -> None:
         click.echo(
             f"分析 {report.mentions} 条：新事件 {report.events_opened} 起，等级上升 "
             f"{report.grades_raised} 起，新预警 {report.alerts} 条"
+            + (f"，合并为同一事件 {report.events_merged} 起" if report.events_merged else "")
         )
 
 

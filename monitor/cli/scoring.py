@@ -221,7 +221,15 @@ def event_merge(obj: Obj, keep: int, other: int, as_user: str) -> None:
     require_migrated(obj.ctx.db)
     with obj.ctx.db.session() as s:
         target = _event(s, keep)
-        moved = merge(s, target, _event(s, other), _actor(s, as_user), obj.ctx.settings, utcnow())
+        moved = merge(
+            s,
+            target,
+            _event(s, other),
+            _actor(s, as_user),
+            obj.ctx.settings,
+            utcnow(),
+            book=obj.ctx.book,
+        )
         click.echo(
             f"已将事件 #{other} 的 {moved} 条信息并入事件 #{keep}（共 {target.mention_count} 条）。"
         )

@@ -21,10 +21,12 @@ from monitor.notify.outbox import enqueue
 from monitor.pipeline.group import (
     add_to_event,
     age_hours,
+    bridged,
     create_event,
-    find_event,
+    find_events,
     recent_times,
 )
+from monitor.scoring.events import merge as merge_events
 from monitor.scoring.grade import Reason, apply_floors, grade_for, grade_label, one_line
 from monitor.scoring.heat import event_heat, picked_up
 from monitor.scoring.scorer import MentionScore, Scorer
@@ -40,6 +42,7 @@ class AnalysisReport:
     mentions: int = 0
     events_opened: int = 0
     grades_raised: int = 0
+    events_merged: int = 0
     alerts: int = 0
 
 
@@ -98,12 +101,17 @@ def analyse_one(
     m.grade_reasons = score.reasons
     report.mentions += 1
 
-    ev = find_event(s, m, score, settings.service.events)
+    ev, same_matter = bridged(find_events(s, m, score, settings.service.events))
     created = ev is None
     if ev is None:
         ev = create_event(s, m, score, now)
-    add_to_event(s, ev, m, score, settings.scoring.sentiment.negative_at, now)
     old_grade = ev.grade
+    for other in same_matter:
+        # (a merge takes the higher grade: a rise is alerted below like any other)
+        merge_events(s, ev, other, SYSTEM, settings, now, f"信息 #{m.id} 同属两个事件")
+        report.events_merged += 1
+        log.info("事件 #%s 并入 #%s（信息 #%s 同属两者）：%s", other.id, ev.id, m.id, other.title)
+    add_to_event(s, ev, m, score, settings.scoring.sentiment.negative_at, now)
     regrade(ev, score, app, _spikes(s, ev, m, score, app))
     text = f"{m.title}\n{m.text}"
     if created:

@@ -1,7 +1,7 @@
 """Group a scored mention into an event: repost links, same text, or shared distinctive terms.
 
 The live pipeline groups into the stored events; `yuqing backtest` replays the same rule
-(`find_in`, `new_event`, `absorb`) over events it keeps in memory.
+(`candidates_in`, `bridged`, `new_event`, `absorb`) over events it keeps in memory.
 """
 
 from __future__ import annotations
@@ -70,32 +70,61 @@ class StoredEvents:
         return self.session.get(Event, event_id)
 
 
-def find_event(
+def find_events(
     session: Session, mention: Mention, score: MentionScore, cfg: EventsConfig
-) -> Event | None:
-    return find_in(StoredEvents(session), mention, score, cfg)
+) -> list[Event]:
+    return candidates_in(StoredEvents(session), mention, score, cfg)
 
 
-def find_in(
+def candidates_in(
     index: EventIndex, mention: Mention, score: MentionScore, cfg: EventsConfig
-) -> Event | None:
-    """The open event this mention is about, if any: the one grouping rule of the project."""
+) -> list[Event]:
+    """Every open event this mention is about, best first: the one grouping rule of the
+    project. The event of the post it reposts or repeats comes first, then the events by
+    the number of distinctive terms shared (ties: the older event)."""
     linked = index.linked(mention)
-    if linked is not None and linked.state in OPEN_STATES:
-        return linked
+    out = [linked] if linked is not None and linked.state in OPEN_STATES else []
     when = mention.published_at or mention.fetched_at
-    best: tuple[int, int] | None = None
     terms = set(score.terms)
     topics = set(score.topics)
+    scored: list[tuple[int, int]] = []
     for event_id, ev_topics, ev_terms in index.active(when - cfg.window):
         if topics and ev_topics and not topics.intersection(ev_topics):
             continue  # about different things, whatever words they share
         shared = len(terms.intersection(ev_terms))
-        # a mention on no watched topic needs more evidence to join a topical event
-        needed = cfg.min_shared_terms + (1 if ev_topics and not topics else 0)
-        if shared >= needed and (best is None or shared > best[0]):
-            best = (shared, event_id)
-    return index.get(best[1]) if best else None
+        # when only one of the two is on a watched topic, it takes more evidence
+        needed = cfg.min_shared_terms + (1 if bool(ev_topics) != bool(topics) else 0)
+        if shared >= needed:
+            scored.append((shared, event_id))
+    for _, event_id in sorted(scored, key=lambda x: (-x[0], x[1])):
+        ev = index.get(event_id)
+        if ev is not None and all(ev is not o for o in out):
+            out.append(ev)
+    return out
+
+
+def bridged(found: list[Event]) -> tuple[Event | None, list[Event]]:
+    """The event a mention joins, and the events it shows to be the same matter.
+
+    A mention about two open events (it shares enough with each) bridges them: they are one
+    matter that arrived in two pieces, e.g. an official notice and the posts about the same
+    flood. Events nobody has acted on yet (收集) are merged into the survivor, which is the
+    oldest one people are already working on, else the oldest: its clocks started first.
+    Events already in people's hands are never merged automatically, nor events that do
+    not share a watched topic with the best match.
+    """
+    if not found:
+        return None, []
+    best = found[0]
+    same = [e for e in found if e is best or _alike(e, best)]
+    worked = [e for e in same if e.state != "collected"]
+    keep = min(worked or same, key=lambda e: (as_utc(e.discovered_at), e.id))
+    return keep, [e for e in same if e is not keep and e.state == "collected"]
+
+
+def _alike(a: Event, b: Event) -> bool:
+    """On a watched topic in common, or both on none: only such events are merged."""
+    return bool(set(a.topics) & set(b.topics)) if a.topics or b.topics else True
 
 
 def publisher(mention: Mention) -> str:

@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from monitor.cases import Actor, open_case, transition
+from monitor.cases import Actor, open_case, return_to_judgment, transition
+from monitor.cases.actors import actor_name
 from monitor.clock import as_utc, beijing
 from monitor.config.models import Settings
 from monitor.config.types import grade_rank
@@ -61,17 +62,30 @@ def rebuild(session: Session, ev: Event, negative_at: float) -> None:
 
 
 def merge(
-    session: Session, keep: Event, other: Event, actor: Actor, settings: Settings, now: datetime
+    session: Session,
+    keep: Event,
+    other: Event,
+    actor: Actor | str,
+    settings: Settings,
+    now: datetime,
+    why: str | None = None,
+    book: DeadlineBook | None = None,
 ) -> int:
-    """Move every mention of `other` into `keep`; `other` becomes 已合并. Mentions moved."""
+    """Move every mention of `other` into `keep`; `other` becomes 已合并. Mentions moved.
+
+    `keep` takes the higher grade of the two; with `book`, a grade raised so sends it back
+    to 研判 on the clocks the higher grade calls for (from its own first discovery).
+    """
     if keep.id == other.id:
         raise InvalidTransition("不能把事件合并到它自己。")
-    transition(session, other, "merged", actor, f"并入事件 #{keep.id}", now, into=keep.id)
+    note = f"并入事件 #{keep.id}" + (f"：{why}" if why else "")
+    transition(session, other, "merged", actor, note, now, into=keep.id)
     moved = _mentions(session, other.id)
     for m in moved:
         m.event_id = keep.id
     session.flush()
-    if grade_rank(other.grade) > grade_rank(keep.grade):
+    raised = grade_rank(other.grade) > grade_rank(keep.grade)
+    if raised:
         keep.grade, keep.grade_reasons = other.grade, other.grade_reasons
     keep.terms = list(dict.fromkeys(list(keep.terms) + list(other.terms)))[:40]
     rebuild(session, keep, settings.scoring.sentiment.negative_at)
@@ -80,12 +94,17 @@ def merge(
         EventEdit(
             event_id=keep.id,
             kind="merge",
-            actor=actor.name,
-            detail={"from": other.id, "mentions": [m.id for m in moved]},
+            actor=actor_name(actor),
+            detail={"from": other.id, "mentions": [m.id for m in moved]}
+            | ({"why": why} if why else {}),
             at=now,
         )
     )
     session.flush()
+    if raised and book is not None:
+        return_to_judgment(
+            session, keep, actor, f"并入事件 #{other.id} 后等级升至{keep.grade}级", now, book=book
+        )
     return len(moved)
 
 

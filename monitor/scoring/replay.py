@@ -12,9 +12,10 @@ from datetime import datetime
 
 from monitor.clock import as_utc
 from monitor.config.loader import AppConfig
+from monitor.config.types import grade_rank
 from monitor.pipeline.analyse import regrade  # the live event grading step
-from monitor.pipeline.group import absorb, age_hours, find_in, new_event
-from monitor.scoring.scorer import Scorer
+from monitor.pipeline.group import absorb, age_hours, bridged, candidates_in, new_event
+from monitor.scoring.scorer import MentionScore, Scorer
 from monitor.scoring.spikes import spike_reasons
 from monitor.storage.models import Event, Mention
 
@@ -26,6 +27,7 @@ class ReplayedEvents:
         self.events: dict[int, Event] = {}
         self._by_url: dict[str, int] = {}
         self._by_hash: dict[str, int] = {}
+        self._opened = 0
 
     def linked(self, mention: Mention) -> Event | None:
         key = self._by_url.get(mention.reposted_from) if mention.reposted_from else None
@@ -43,13 +45,22 @@ class ReplayedEvents:
         return self.events.get(event_id)
 
     def open(self, ev: Event) -> int:
-        ev.id = len(self.events) + 1  # a replay's own numbering, never a stored id
+        self._opened += 1
+        ev.id = self._opened  # a replay's own numbering, never a stored id (nor reused)
         self.events[ev.id] = ev
         return ev.id
 
     def holds(self, mention: Mention, key: int) -> None:
         self._by_url.setdefault(mention.canonical_url, key)
         self._by_hash.setdefault(mention.content_hash, key)
+
+    def merged(self, keep: int, other: int) -> None:
+        """`other` is gone into `keep`: look-ups that found it find `keep`."""
+        del self.events[other]
+        for table in (self._by_url, self._by_hash):
+            for k, v in table.items():
+                if v == other:
+                    table[k] = keep
 
 
 @dataclass
@@ -79,14 +90,26 @@ def replay(mentions: Iterable[Mention], scorer: Scorer, app: AppConfig, now: dat
     sources: dict[int, set[int]] = {}
     event_times: dict[int, list[datetime]] = {}
     topic_times: dict[str, list[datetime]] = {}
+    held: dict[int, list[tuple[Mention, MentionScore]]] = {}
     for m in mentions:
         score = scorer.score(
             m.title, m.text, m.reposts, m.comments, m.likes, m.source.tier, age_hours(m)
         )
-        ev = find_in(index, m, score, settings.service.events)
+        ev, same_matter = bridged(candidates_in(index, m, score, settings.service.events))
         key = index.open(new_event(m, score, now)) if ev is None else ev.id
         ev = index.events[key]
+        for other in same_matter:  # the live merge: members, counts, the higher grade
+            for om, oscore in held.pop(other.id, []):
+                absorb(ev, om, oscore, negative_at, now)
+                held.setdefault(key, []).append((om, oscore))
+                out.event_of[om.id] = key
+            sources.setdefault(key, set()).update(sources.pop(other.id, set()))
+            event_times.setdefault(key, []).extend(event_times.pop(other.id, []))
+            if grade_rank(other.grade) > grade_rank(ev.grade):
+                ev.grade, ev.grade_reasons = other.grade, other.grade_reasons
+            index.merged(key, other.id)
         absorb(ev, m, score, negative_at, now)
+        held.setdefault(key, []).append((m, score))
         index.holds(m, key)
         sources.setdefault(key, set()).add(m.source_id)
         ev.source_count = len(sources[key])
