@@ -10,7 +10,7 @@ import pytest
 from monitor.config.loader import load_config
 from monitor.context import Context
 from monitor.samplesite import serve
-from monitor.scoring.linear import SHIPPED_MODEL, LinearModel
+from monitor.scoring.linear import SHIPPED_MODEL, LinearModel, lexicon_hits, normalise
 from monitor.scoring.sentiment import SnowNLPModel, load_model
 from monitor.storage.models import Mention
 from tests.helpers.cli import prepare
@@ -41,6 +41,61 @@ def test_the_complaint_stock_snownlp_calls_neutral_is_negative_and_says_why(mode
 )
 def test_positive_and_neutral_news_is_not_negative(model, text: str) -> None:  # noqa: ANN001
     assert model.negative(text) < 0.5
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "一点都不好",
+        "这个电影一点都不好看",
+        "加班到凌晨，累死了，老板还不满意",
+        "孩子发烧了，好担心",
+        "看到这种虐待动物的人就恶心",
+        "下雨天一个人在医院打点滴，好难受[泪]",
+    ],
+)
+def test_daily_life_weibo_complaints_and_negated_praise_are_negative(model, text: str) -> None:  # noqa: ANN001
+    assert model.negative(text) >= 0.8
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "问题已解决，感谢工作人员",
+        "不用担心，手术很顺利",
+        "终于考上研究生了，感谢一路支持我的家人[哈哈]",
+        "明天上午九点召开新闻发布会",
+    ],
+)
+def test_thanks_good_news_and_notices_are_not_negative(model, text: str) -> None:  # noqa: ANN001
+    assert model.negative(text) < 0.3
+
+
+def test_an_angry_emoticon_drives_the_score_and_is_named(model) -> None:  # noqa: ANN001
+    plain = model.negative("今天又下雨了")
+    p, words = model.explain("今天又下雨了[怒]")
+    assert p >= 0.8 and p > plain + 0.3
+    assert "[怒]" in words
+
+
+def test_a_negated_positive_is_named_with_its_negator(model) -> None:  # noqa: ANN001
+    p, words = model.explain("没那么开心")
+    assert p >= 0.8
+    assert "没那么开心" in words
+
+
+def test_negation_flips_only_the_next_word_and_degree_words_are_not_praise() -> None:
+    (hit,) = lexicon_hits(normalise("没那么开心"))
+    assert (hit.word, hit.polarity, hit.negated) == ("开心", 1, True)
+    hits = lexicon_hits(normalise("我不是很开心[泪]"))
+    assert [(h.word, h.negated) for h in hits] == [("很开心", True), ("[泪]", False)]
+    (hit,) = lexicon_hits(normalise("好担心"))
+    assert (hit.word, hit.polarity, hit.intense) == ("担心", -1, True)
+
+
+def test_the_shipped_model_stays_small(model) -> None:  # noqa: ANN001
+    assert SHIPPED_MODEL.stat().st_size < 3_000_000
+    assert "weibo_examples" in " ".join(model.meta["sources"])
 
 
 def test_empty_text_is_undecided(model) -> None:  # noqa: ANN001

@@ -269,19 +269,23 @@ class LinearModel:
 
         feats = set(features(text))
         hits = lexicon_hits(t)
-        # the lexicon counts (L-:0, L:-, D:-, N:+ ...) are shared out among the words counted
+        # the lexicon counts (L-:0, L:-, T:-, D:-, N:+ ...) are shared out among the words counted
         share: dict[str, float] = {}
         for kind in "-+":
             counted = [h for h in hits if _counts_as(h) == kind]
             total = sum(w(f, 0.0) for f in feats if f[:2] in (f"L{kind}", "D:") and f[-1:] == kind)
-            total += sum(w(f, 0.0) for f in feats if f in (f"L:{kind}",))
+            total += sum(w(f, 0.0) for f in feats if f in (f"L:{kind}", f"T:{kind}"))
             total += w("N:+", 0.0) if kind == "-" and "N:+" in feats else 0.0
             share[kind] = total / len(counted) if counted else 0.0
         scored: dict[str, float] = {}
         taken = [False] * len(t)
         for hit in hits:
             shown = t[hit.start : hit.end]
-            s = w(hit.feature, 0.0) + inside(hit.start, hit.end) + share.get(_counts_as(hit), 0)
+            grams = inside(hit.start, hit.end)
+            if _counts_as(hit) == "-":
+                # 没那么开心: the negation is the reason, whatever 开心 weighs on its own
+                grams = max(grams, 0.0)
+            s = w(hit.feature, 0.0) + grams + share.get(_counts_as(hit), 0)
             scored[shown] = max(scored.get(shown, -1e9), s)
             taken[hit.start : hit.end] = [True] * (hit.end - hit.start)
         for m in _EMOTICON.finditer(t):
@@ -293,7 +297,8 @@ class LinearModel:
             a, pos = pos, pos + len(word)
             if len(word) < 2 or not word.strip() or word in scored or any(taken[a:pos]):
                 continue
-            scored[word] = inside(a, pos)
+            # a word outside the lexicon is named only when its n-grams weigh clearly
+            scored[word] = inside(a, pos) - EXPLAIN_MIN
         ranked = sorted(scored.items(), key=lambda x: -x[1])
         return p, [word for word, s in ranked[:k] if s >= EXPLAIN_MIN and len(word) > 1]
 
