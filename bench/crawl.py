@@ -4,8 +4,9 @@ with a bare Scrapy spider, and one vs two crawler processes on scrapy-redis.
 A loopback site of PAGES article pages (synthetic, written here; one in ten a reprint of
 another with small edits) and one list page. Politeness is off (no AutoThrottle, no
 robots.txt, 16 requests per site). Each run is a child process, as the service runs it;
-its peak RSS and CPU seconds come from wait4(), the fixture server's CPU seconds from this
-process's own usage (it does nothing else meanwhile). Runs:
+its peak RSS and CPU seconds come from wait4(), the fixture site's CPU seconds from this
+process's own usage (it does nothing else meanwhile), the PostgreSQL and Redis servers'
+from /proc (they run on the same cores; other clients' work is counted too). Runs:
   bare   a Scrapy spider that only fetches and extracts title/time/body with CSS selectors
   full   `yuqing crawl --no-analyse`: extraction, normalise, SimHash dedup, evidence, storage
   +score `yuqing analyse` afterwards: scoring and grouping of what the crawl stored
@@ -125,11 +126,32 @@ class Run:
     rss_mb: int  # peak RSS of the largest child
     cpu: float  # CPU seconds of the children together
     server_cpu: float  # CPU seconds of the fixture server meanwhile
+    db_cpu: float  # CPU seconds of the PostgreSQL and Redis servers meanwhile (all clients)
+
+
+_SERVERS = ("postgres", "redis-server")
+
+
+def servers_cpu() -> float:
+    """CPU seconds so far of the PostgreSQL and Redis server processes on this machine,
+    their exited children (PostgreSQL backends) included; 0 where /proc is missing."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        name, rest = text[text.index("(") + 1 : text.rindex(")")], text[text.rindex(")") + 2 :]
+        if name.startswith(_SERVERS):
+            fields = rest.split()
+            total += sum(int(v) for v in fields[11:15])  # utime stime cutime cstime
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def run(cmds: list[list[str]], env: dict[str, str], log: Path) -> Run:
     """Run the commands at once and wait for all of them."""
     before = resource.getrusage(resource.RUSAGE_SELF)
+    db_before = servers_cpu()
     start = time.perf_counter()
     procs = []
     for n, c in enumerate(cmds):
@@ -150,7 +172,7 @@ def run(cmds: list[list[str]], env: dict[str, str], log: Path) -> Run:
     secs = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_SELF)
     server = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
-    return Run(secs, peak, cpu, server)
+    return Run(secs, peak, cpu, server, servers_cpu() - db_before)
 
 
 def prepare(
@@ -311,7 +333,8 @@ def _fresh(url: str) -> str:
 
 def report(results: dict[str, list[tuple[Run, int | None]]], n: int, why: str | None) -> None:
     print(
-        f"{'run':<40}{'seconds':>8}{'pages/s':>9}{'mentions/s':>11}{'CPU s':>7}{'server CPU s':>13}"
+        f"{'run':<40}{'seconds':>8}{'pages/s':>9}{'mentions/s':>11}{'CPU s':>7}"
+        f"{'site CPU':>9}{'DB+Redis CPU':>13}"
         f"{'peak RSS MB':>12}  every round (s)"
     )
     best: dict[str, Run] = {}
@@ -322,7 +345,7 @@ def report(results: dict[str, list[tuple[Run, int | None]]], n: int, why: str | 
         ms = f"{mentions / r.secs:.0f}" if mentions is not None else "-"
         rounds = " ".join(f"{x.secs:.1f}" for x, _ in runs)
         print(
-            f"{name:<40}{r.secs:>8.1f}{pages:>9}{ms:>11}{r.cpu:>7.1f}{r.server_cpu:>13.1f}"
+            f"{name:<40}{r.secs:>8.1f}{pages:>9}{ms:>11}{r.cpu:>7.1f}{r.server_cpu:>9.1f}{r.db_cpu:>13.1f}"
             f"{r.rss_mb:>12}  {rounds}"
         )
     bare, full = best["bare Scrapy spider (CSS only)"], best["full pipeline, 1 process"]
