@@ -260,14 +260,17 @@ class LinearModel:
         """
         import jieba
 
-        p = self.negative(text)
+        if not text.strip():
+            return 0.5, []
+        all_feats = features(text)
+        p = _sigmoid(self._z(all_feats))
         t = normalise(text)
         w = self.weights.get
 
         def inside(a: int, b: int) -> float:
             return sum(w(t[i : i + n], 0.0) for n in NGRAMS for i in range(a, b - n + 1))
 
-        feats = set(features(text))
+        feats = set(all_feats)
         hits = lexicon_hits(t)
         # the lexicon counts (L-:0, L:-, T:-, D:-, N:+ ...) are shared out among the words counted
         share: dict[str, float] = {}
