@@ -199,6 +199,25 @@ def mention_view(m: Mention, negative_at: float) -> dict[str, Any]:
         "reposts": m.reposts,
         "comments": m.comments,
         "likes": m.likes,
+        "reply_status": m.reply_status,  # 已回复 / 未回复, as the board shows it
+        "reply_text": (m.extra or {}).get("reply_text"),
+        "posts": [_post_view(p) for p in (m.extra or {}).get("posts") or []],
+    }
+
+
+def _post_view(post: dict[str, Any]) -> dict[str, Any]:
+    """One post (楼) of a board thread; `at` back to a datetime, the text as stored."""
+    at = post.get("at")
+    try:
+        when = datetime.fromisoformat(at) if at else None
+    except ValueError:
+        when = None
+    return {
+        "author": post.get("author"),
+        "at": when,
+        "time": post.get("time"),  # the time as shown, when it could not be read
+        "text": post.get("text") or "",
+        "official": bool(post.get("official")),
     }
 
 

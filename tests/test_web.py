@@ -229,6 +229,19 @@ def test_scraped_content_is_escaped_and_unsafe_links_are_not_links(web) -> None:
     assert 'rel="noopener noreferrer nofollow"' in html
 
 
+def test_a_board_threads_posts_and_official_reply_show_on_the_event_page(web) -> None:
+    html = web.client.get(f"/events/{web.other}", headers=bearer(web, "duty_officer")).text
+    assert "帖子全文 3 楼（含官方答复）" in html and "已回复" in html
+    assert "<strong>官方答复</strong> 市应急管理局 · 2026-11-21 11:00" in html  # Beijing time
+    assert "市民张先生 · 2026-11-21 09:30" in html
+    assert "市民张先生 · 昨天傍晚" in html  # a time the board showed but we could not read
+    assert "<img src=x" not in html and "&lt;img src=x onerror=alert(3)&gt;" in html
+    api = web.client.get(f"/api/events/{web.other}", headers=bearer(web, "duty_officer")).json()
+    (mention,) = api["mentions"]
+    assert [p["official"] for p in mention["posts"]] == [False, False, True]
+    assert mention["posts"][2]["at"].startswith("2026-11-21T11:00:00+08:00")
+
+
 def test_countdown_marks_overdue_and_urgent_deadlines(web) -> None:
     html = web.client.get("/", headers=bearer(web, "duty_officer")).text
     assert '<div class="late">已超时 1小时0分</div>' in html

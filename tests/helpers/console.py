@@ -26,6 +26,29 @@ NOW = datetime(2026, 11, 21, 4, 0, tzinfo=UTC)  # 12:00 Beijing
 XSS = "<script>alert(1)</script>"
 # A scraped title that would set a flag if it ever ran; the browser test checks it never does.
 MENTION_XSS = '<script>window.__xss = "mention"</script>'
+# A board thread as the board spider stores it: posts with UTC times, the official reply
+# marked, one post carrying markup that must stay text.
+THREAD = [
+    {
+        "author": "市民张先生",
+        "at": "2026-11-21T01:30:00+00:00",
+        "text": "小区门口积水半米<img src=x onerror=alert(3)>",
+        "official": False,
+    },
+    {
+        "author": "市民张先生",
+        "at": None,
+        "time": "昨天傍晚",
+        "text": "补充：水还没退",
+        "official": False,
+    },
+    {
+        "author": "市应急管理局",
+        "at": "2026-11-21T03:00:00+00:00",
+        "text": "您好，已安排排水车现场处置。",
+        "official": True,
+    },
+]
 BROKEN_REASON = "已 5 小时 未成功；最近的错误：HTTP 403：站点拒绝访问"
 ESCALATION_POLICY = {
     "min_grade": "II",
@@ -108,7 +131,7 @@ def seed(db: Database) -> SimpleNamespace:
         s.add(
             Mention(
                 source=src,
-                kind="feed",
+                kind="board",
                 url="https://x.cn/2",
                 canonical_url="u9",
                 content_hash="h9",
@@ -116,6 +139,8 @@ def seed(db: Database) -> SimpleNamespace:
                 text="正文",
                 fetched_at=NOW,
                 event_id=other.id,
+                reply_status="已回复",
+                extra={"posts": THREAD},  # every post (楼) of the board thread, as stored
             )
         )
         s.add(
