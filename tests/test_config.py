@@ -20,6 +20,7 @@ def test_bundled_config_is_valid() -> None:
         "yunchuan-news",
         "province-daily-rss",
         "yunchuan-gov-atom",
+        "weibo-accounts",
     ]
     assert app.database_url.startswith("sqlite:///")
 
