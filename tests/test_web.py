@@ -397,7 +397,7 @@ def test_source_health_and_labels_on_every_database(database) -> None:
     client = TestClient(create_app(APP, database, now=lambda: NOW))
     h = {"Authorization": f"Bearer {ns.tokens['leader']}"}
     items = client.get("/api/sources", headers=h).json()["items"]
-    assert [i["status"] for i in items] == ["异常", "沉默", "未运行", "未运行", "正常"]
+    assert [i["status"] for i in items] == ["异常", "沉默", "未运行", "未运行", "未运行", "正常"]
     assert items[-1]["items_24h"] == 3
     url = f"/events/{ns.late}/mentions/{ns.mention}/sentiment"
     assert client.post(url, data={"label": "negative"}, headers=h).status_code == 200
