@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scrapy.settings import Settings
+from scrapy.settings import Settings, default_settings
 
 from monitor.config.models import CrawlConfig
 
@@ -11,6 +11,17 @@ LOG_LEVEL = "INFO"
 # Both open a local port that runs code inside the crawl; a monitoring service needs neither.
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
+# Both off, so not even imported: left out of Scrapy's base list (a None in EXTENSIONS
+# would still import them; RemoteControl pulls in aiohttp, ~0.1 s at start-up).
+EXTENSIONS_BASE = {
+    path: order
+    for path, order in default_settings.EXTENSIONS_BASE.items()
+    if path.rsplit(".", 1)[1] not in ("TelnetConsole", "RemoteControl")
+}
+# Items (and requests) one callback yields are handed on by this many asyncio tasks per
+# response; Scrapy's default, 100, starts 100 tasks for every page even when the page
+# yields one item. Our only item pipeline is synchronous, so more gain nothing.
+CONCURRENT_ITEMS = 8
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 
 # Overridden from service.yaml `crawl:` by build_settings(); these are the defaults.

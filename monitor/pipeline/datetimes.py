@@ -43,6 +43,22 @@ _FIND = [
     re.compile(r"\d{4}/\d{1,2}/\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?"),
 ]
 _LABELLED = re.compile(r"(?:发布|发表|更新)(?:时间|日期)\s*[:：]?\s*")
+# What lies between CJK unified ideographs. An ideograph is its own NFKC form, has
+# combining class 0 and composes with nothing, so NFKC of a text is NFKC of each piece
+# between ideographs: ideographs, most of a Chinese page, are skipped, not decomposed and
+# recomposed one by one (several times faster on Chinese text).
+_NOT_IDEOGRAPH = re.compile(r"[^\u4e00-\u9fff]+")
+
+
+def nfkc(text: str) -> str:
+    """`unicodedata.normalize("NFKC", text)`, faster on Chinese text."""
+    if unicodedata.is_normalized("NFKC", text):
+        return text
+    return _NOT_IDEOGRAPH.sub(_nfkc_match, text)
+
+
+def _nfkc_match(m: re.Match[str]) -> str:
+    return unicodedata.normalize("NFKC", m.group())
 
 
 def parse_published(text: str, fetched_at: datetime) -> datetime | None:
@@ -61,7 +77,7 @@ def extract_date_text(text: str) -> str | None:
     """The first date-like string in free text, preferring one labelled 发布时间/发布日期."""
     if not text:
         return None
-    text = unicodedata.normalize("NFKC", text)
+    text = nfkc(text)
     for label in _LABELLED.finditer(text):
         window = text[label.end() : label.end() + 40]
         for pattern in _FIND:
@@ -79,7 +95,7 @@ def _parse(text: str, fetched_at: datetime) -> datetime | None:
         return None
     if fetched_at.tzinfo is None:
         fetched_at = fetched_at.replace(tzinfo=UTC)
-    s = unicodedata.normalize("NFKC", text).strip()
+    s = nfkc(text).strip()
     s = _LABEL.sub("", s).strip()
     local_now = fetched_at.astimezone(BEIJING)
 

@@ -65,16 +65,32 @@ def fingerprint_many(session: Session, mentions: list[tuple[int, tuple[int, bool
         {b[i] for b, (_, ok) in zip(bands, hashes, strict=True) if ok} for i in range(sh.BANDS)
     ]
     if any(wanted):
+        # by_band for the comparable mentions only: those that look for an earlier story
+        comparable: dict[tuple[int, int], list[int]] = {}
+        for key, positions in by_band.items():
+            if looking := [p for p in positions if hashes[p][1]]:
+                comparable[key] = looking
         columns = (Fingerprint.mention_id, Fingerprint.simhash, Fingerprint.duplicate_of_id)
         query = select(*columns, *_BAND).where(
             or_(*(_BAND[i].in_(wanted[i]) for i in range(sh.BANDS) if wanted[i]))
         )
-        for other, hex_hash, root, *row_bands in session.execute(query):
+        session.flush()  # as session.execute would have done
+        near, get = sh.NEAR, comparable.get
+        # Core rows (same transaction): a synthetic or much-reprinted corpus returns
+        # thousands of candidates, and the ORM's row handling would cost more than this.
+        for other, hex_hash, root, b0, b1, b2, b3 in session.connection().execute(query):
             other_hash = int(hex_hash, 16)
-            matched = {p for i, v in enumerate(row_bands) for p in by_band.get((i, v), ())}
-            for pos in matched:
-                if hashes[pos][1]:
-                    consider(pos, other, other_hash, root)
+            matched = [
+                *get((0, b0), ()),
+                *get((1, b1), ()),
+                *get((2, b2), ()),
+                *get((3, b3), ()),
+            ]
+            for pos in set(matched) if len(matched) > 1 else matched:
+                # consider(), inlined: most candidates are too far
+                d = (hashes[pos][0] ^ other_hash).bit_count()
+                if d <= near and (best[pos] is None or d < best[pos][1]):  # type: ignore[index]
+                    best[pos] = (root or other, d)
     rows = []
     for pos, ((mention_id, _), (h, ok), b) in enumerate(zip(mentions, hashes, bands, strict=True)):
         if ok:  # earlier in this same list

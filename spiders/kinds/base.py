@@ -5,10 +5,13 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any, ClassVar
 
 import lxml.html
 import scrapy
+from lxml import etree
+from parsel.csstranslator import GenericTranslator, HTMLTranslator
 from scrapy.exceptions import (
     CannotResolveHostError,
     DownloadCancelledError,
@@ -103,9 +106,23 @@ _WALL_TEXT = re.compile(
     r"captcha|verify you are human",
     re.IGNORECASE,
 )
+# Every match of _WALL_TEXT has one of these; the case-blind search for its Latin words is
+# slow, so it runs only on a page that has one. (No other character case-folds to the
+# letters of "captcha" or "human", so lower() finds what the regex would.)
+_WALL_CJK = re.compile(r"验证|滑块|频繁|登录")
+_WALL_LATIN = ("captcha", "human")
 _WALL_MAX_CJK = 300  # an article that quotes those words is longer than a block page
 _SKIP = frozenset(("script", "style", "noscript", "template", "head"))
 _FIELDS = tuple(MentionItem.fields)
+
+
+def _wall_text(text: str) -> bool:
+    """`_WALL_TEXT.search(text)`, quick on a page with none of its words."""
+    if not _WALL_CJK.search(text):
+        low = text.lower()
+        if not any(word in low for word in _WALL_LATIN):
+            return False
+    return _WALL_TEXT.search(text) is not None
 
 
 def describe_failure(failure: Failure) -> str:
@@ -188,12 +205,12 @@ class SourceSpider(scrapy.Spider):
         """True (and reported) when a 200 page is a captcha, a login form or a block notice."""
         if not isinstance(response, TextResponse):
             return False
-        title = " ".join(response.css("title::text").getall())
-        password = bool(response.css("input[type=password]"))
+        title = " ".join(map(str, css_nodes(response, "title::text")))
+        password = bool(css_nodes(response, "input[type=password]"))
         reason = None
         if _WALL_TITLE.search(title):
             reason = f"页面标题为“{tidy(title)[:30]}”"
-        elif password or _WALL_TEXT.search(response.text[:20000]):
+        elif password or _wall_text(response.text[:20000]):
             text = element_text(response.selector.root)
             if count_cjk(text) < _WALL_MAX_CJK:
                 reason = "页面要求登录" if password else "页面要求验证"
@@ -287,13 +304,35 @@ def select_text(selector: Any, css: str | None) -> str | None:
     """Text at a CSS selector: `::text`/`::attr()` values joined, else the elements' text."""
     if not css:
         return None
-    found = selector.css(css)
+    found = css_nodes(selector, css)
     if "::" in css:
-        values = [tidy(v) for v in found.getall()]
+        if all(isinstance(v, str) for v in found):
+            values = [tidy(v) for v in found]
+        else:  # elements where text was asked for: as parsel serialises them
+            values = [tidy(v) for v in selector.css(css).getall()]
     else:
-        values = [element_text(s.root) for s in found if not isinstance(s.root, str)]
+        values = [element_text(v) for v in found if not isinstance(v, str)]
     text = "\n".join(v for v in values if v)
     return text or None
+
+
+_TRANSLATORS = {"html": HTMLTranslator(), "xml": GenericTranslator()}
+
+
+def css_nodes(selector: Any, css: str) -> list[Any]:
+    """What `selector.css(css)` finds, as lxml elements and strings (each result's
+    `.root`), without wrapping each in a Selector; `selector` is a response or a Selector.
+    The query is translated and compiled once, as parsel does, and run on the same tree."""
+    sel = selector.selector if isinstance(selector, TextResponse) else selector
+    root, kind = getattr(sel, "root", None), getattr(sel, "type", None)
+    if kind in _TRANSLATORS and hasattr(root, "xpath"):
+        return _compiled(css, kind)(root)
+    return [found.root for found in selector.css(css)]
+
+
+@lru_cache(maxsize=256)
+def _compiled(css: str, kind: str) -> etree.XPath:
+    return etree.XPath(_TRANSLATORS[kind].css_to_xpath(css), smart_strings=False)
 
 
 def count_cjk(text: str) -> int:
