@@ -9,7 +9,7 @@ import pytest
 from monitor.cli import cli
 from monitor.config.channels import Channel
 from monitor.config.loader import FILES
-from monitor.config.models import Source
+from monitor.config.sources import Source
 from tests.helpers.configs import REPO
 
 README = (REPO / "README.md").read_text(encoding="utf-8")

@@ -19,7 +19,8 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse, Request
 
 from monitor.config.loader import load_config
-from monitor.config.models import CrawlConfig, NewsSource
+from monitor.config.models import CrawlConfig
+from monitor.config.sources import NewsSource
 from monitor.errors import NotFound
 from monitor.pipeline.datetimes import parse_published
 from monitor.samplesite import ROOT, serve

@@ -8,7 +8,7 @@ from datetime import datetime
 import pytest
 from scrapy.http import HtmlResponse, Request
 
-from monitor.config.models import BoardSource
+from monitor.config.sources import BoardSource
 from monitor.samplesite import ROOT, serve
 from spiders.kinds.board import BoardSpider
 from tests.helpers.cli import prepare

@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 from scrapy.http import Request, TextResponse
 
-from monitor.config.models import WeiboSource
+from monitor.config.sources import WeiboSource
 from spiders.kinds.weibo import WeiboSpider
 
 NOW = datetime(2026, 11, 21, 4, 30, tzinfo=UTC)  # 12:30 Beijing

@@ -10,7 +10,7 @@ import yaml
 from pydantic import ValidationError
 from scrapy.http import Request, TextResponse
 
-from monitor.config.models import WeiboSource
+from monitor.config.sources import WeiboSource
 from monitor.samplesite import ROOT, serve
 from spiders.kinds.weibo import WeiboSpider
 from spiders.state import CrawlMemory

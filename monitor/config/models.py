@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from typing import Annotated, Literal
+from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from monitor.config.channels import ChannelsConfig
+from monitor.config.sources import SOURCE_TIERS, SourcesConfig
 from monitor.config.types import Duration, Grade, Strict
 
-SOURCE_TIERS = ("central", "provincial", "local", "self_media", "government")
 # heat points per source tier: central media > provincial > local > self-media
 TIER_POINTS = {"central": 30, "provincial": 20, "local": 10, "government": 10, "self_media": 0}
 CATEGORIES = (
@@ -101,161 +101,7 @@ class ServiceConfig(Strict):
     events: EventsConfig = EventsConfig()
 
 
-# ---- sources.yaml ---------------------------------------------------------------------
-
-
-class SourceBase(Strict):
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
-    title: str
-    tier: Literal["central", "provincial", "local", "self_media", "government"] = "local"
-    interval: Duration = timedelta(minutes=10)
-    url: str
-    enabled: bool = True
-
-    @field_validator("url")
-    @classmethod
-    def _http(cls, v: str) -> str:
-        if not v.startswith(("http://", "https://")):
-            raise ValueError(f"应为 http:// 或 https:// 开头的网址，实际为 {v!r}")
-        return v
-
-
-class FeedOptions(Strict):
-    # auto: fetch the linked article when an entry carries only a short summary
-    full_text: Literal["auto", "always", "never"] = "auto"
-    summary_chars: int = Field(140, ge=0)  # "short" for auto: fewer characters than this
-
-
-class FeedSource(SourceBase):
-    kind: Literal["feed"]
-    feed: FeedOptions = FeedOptions()
-
-
-class NewsOptions(Strict):
-    article_links: str = Field(description="regex an article URL matches")
-    title: str | None = None  # CSS selectors; None means the generic extractor
-    body: str | None = None
-    published: str | None = None
-    comments: str | None = None  # where the comment count is shown; default: found in text
-
-    @field_validator("article_links")
-    @classmethod
-    def _regex(cls, v: str) -> str:
-        try:
-            re.compile(v)
-        except re.error as e:
-            raise ValueError(f"不是有效的正则表达式：{e}") from None
-        return v
-
-
-class NewsSource(SourceBase):
-    kind: Literal["news"]
-    news: NewsOptions
-
-
-class WeiboAccount(Strict):
-    uid: str = Field(pattern=r"^[1-9][0-9]{4,15}$")  # the number in weibo.com/u/UID
-    name: str | None = None  # for people reading the config; posts carry the screen name
-
-    @model_validator(mode="before")
-    @classmethod
-    def _bare(cls, v: object) -> object:
-        # YAML reads an unquoted uid as a number: `- 6012345678` or `uid: 6012345678`
-        if isinstance(v, int | str):
-            return {"uid": str(v)}
-        if isinstance(v, dict) and isinstance(v.get("uid"), int):
-            return {**v, "uid": str(v["uid"])}
-        return v
-
-
-class WeiboSource(SourceBase):
-    kind: Literal["weibo"]
-    # Keyword search (url holds {keyword}) or account timelines (url holds {uid}, e.g.
-    # m.weibo.cn/api/container/getIndex?type=uid&value={uid}&containerid=107603{uid}).
-    keywords: list[str] = []
-    accounts: list[WeiboAccount] = []
-    max_pages: int = Field(3, ge=1, le=50)
-    cookie_env: str | None = None
-    # Time windows: with {start} and {end} in the URL (e.g. timescope=custom:{start}:{end}),
-    # the last `lookback` is searched in `window`-long pieces, and a piece still full at
-    # max_pages is split in two, so a busy keyword is not capped at 50 pages.
-    window: Duration | None = None
-    lookback: Duration = timedelta(hours=24)
-
-    @model_validator(mode="after")
-    def _window(self) -> WeiboSource:
-        if bool(self.keywords) == bool(self.accounts):
-            raise ValueError(
-                "微博来源须给出 keywords（关键词搜索）或 accounts（账号主页）之一，不能都给或都不给"
-            )
-        if self.keywords and "{keyword}" not in self.url:
-            raise ValueError("url 应为含 {keyword}（可选 {page}）的网址模板")
-        if self.accounts and "{uid}" not in self.url:
-            raise ValueError("设了 accounts 时，url 应为含 {uid} 的账号主页接口网址模板")
-        if self.window is not None:
-            if "{start}" not in self.url or "{end}" not in self.url:
-                raise ValueError("设了 window 时，url 中须含 {start} 和 {end}")
-            if self.window < timedelta(hours=1):
-                raise ValueError("window 至少为 1h（微博按整小时筛选时间）")
-        return self
-
-
-class BoardOptions(Strict):
-    item: str
-    link: str
-    detail_title: str
-    detail_body: str
-    detail_time: str | None = None
-    detail_author: str | None = None
-    detail_reply_status: str | None = None
-    detail_reply: str | None = None
-    detail_reply_count: str | None = None  # replies / posts count shown on the message
-    next_page: str | None = None
-    # Every post (楼) of a thread, on the detail page and the thread's own next pages:
-    # `post` selects each post, the others are read inside it; a post that `post_official`
-    # matches (the post itself or something in it) is the official reply (官方回复).
-    post: str | None = None
-    post_author: str | None = None
-    post_time: str | None = None
-    post_text: str | None = None  # default: the whole post's text
-    post_official: str | None = None
-    thread_next: str | None = None  # the thread's next-page link
-    max_thread_pages: int = Field(20, ge=1, le=200)
-
-    @model_validator(mode="after")
-    def _posts(self) -> BoardOptions:
-        named = [
-            k
-            for k in ("post_author", "post_time", "post_text", "post_official")
-            if getattr(self, k)
-        ]
-        if named and not self.post:
-            raise ValueError(f"设了 {'、'.join(named)} 时须同时设 post（每条帖子的选择器）")
-        return self
-
-
-class BoardSource(SourceBase):
-    kind: Literal["board"]
-    board: BoardOptions
-
-
-Source = Annotated[FeedSource | NewsSource | WeiboSource | BoardSource, Field(discriminator="kind")]
-
-
-class SourcesConfig(Strict):
-    sources: list[Source] = []
-
-    @model_validator(mode="after")
-    def _unique(self) -> SourcesConfig:
-        seen: set[str] = set()
-        for s in self.sources:
-            if s.name in seen:
-                raise ValueError(f"来源名称 {s.name!r} 重复；名称必须唯一")
-            seen.add(s.name)
-        return self
-
-    def get(self, name: str) -> FeedSource | NewsSource | WeiboSource | BoardSource | None:
-        return next((s for s in self.sources if s.name == name), None)
+# ---- sources.yaml: monitor/config/sources.py -----------------------------------------
 
 
 # ---- topics.yaml ----------------------------------------------------------------------
