@@ -34,9 +34,9 @@ class ChannelBase(Strict):
     # of stopping start-up; its routes and escalation references are then left out
     optional: bool = False
 
-    def variables(self) -> list[str]:
-        """The environment variables this channel names (its secrets)."""
-        return [v for attr in SECRET_FIELDS if (v := getattr(self, attr, None))]
+    def variables(self) -> dict[str, str]:
+        """The environment variables this channel names (its secrets), by key."""
+        return {attr: v for attr in SECRET_FIELDS if (v := getattr(self, attr, None))}
 
     def rate(self) -> int:
         kind = getattr(self, "type")  # noqa: B009 - each subclass declares it

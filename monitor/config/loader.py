@@ -11,7 +11,6 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from monitor.config.channels import SECRET_FIELDS
 from monitor.config.models import Settings
 from monitor.config.types import Secret
 from monitor.errors import ConfigError
@@ -184,7 +183,7 @@ def _optional_channels(
     """Leave out the optional channels whose variables are unset, saying so for each."""
     off: dict[str, list[str]] = {}
     for ch in settings.channels.channels:
-        unset = [v for v in ch.variables() if not env.get(v)]
+        unset = [v for v in ch.variables().values() if not env.get(v)]
         if ch.optional and unset:
             off[ch.name] = unset
     if not off:
@@ -213,10 +212,8 @@ def _resolve_secrets(
 ) -> dict[str, Secret]:
     wanted: list[tuple[str, str, str]] = []  # (file, key path, variable)
     for i, ch in enumerate(settings.channels.channels):
-        for attr in SECRET_FIELDS:
-            var = getattr(ch, attr, None)
-            if var:
-                wanted.append(("channels", f"channels[{i}].{attr}", var))
+        for attr, var in ch.variables().items():
+            wanted.append(("channels", f"channels[{i}].{attr}", var))
     for i, src in enumerate(settings.sources.sources):
         var = getattr(src, "cookie_env", None)
         if var:
