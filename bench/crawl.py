@@ -8,10 +8,16 @@ its peak RSS and CPU seconds come from wait4(), the fixture site's CPU seconds f
 process's own usage (it does nothing else meanwhile), the PostgreSQL and Redis servers'
 from /proc (they run on the same cores; other clients' work is counted too). Runs:
   bare   a Scrapy spider that only fetches and extracts title/time/body with CSS selectors
-  full   `yuqing crawl --no-analyse`: extraction, normalise, SimHash dedup, evidence, storage
-  +score `yuqing analyse` afterwards: scoring and grouping of what the crawl stored
+  full   `yuqing crawl --no-analyse`: extraction, normalise, SimHash dedup, evidence,
+         scoring (sentiment, topics, categories, heat, grade, grouping terms) and storage;
+         past its first 200 items a crawl is scored in its worker process as it stores
+         (monitor/scoring/worker.py), the first 200 are left to the analysis stage
+  +group `yuqing analyse` afterwards: grouping into events, cases, clocks and alerts (and
+         scoring of what the crawl left unscored)
   redis1 / redis2  the full crawl on scrapy-redis with one, then two processes (REDIS_URL),
-         into SQLite and, when the server answers, into PostgreSQL (YUQING_BENCH_PG)
+         into SQLite and, when the server answers, into PostgreSQL (YUQING_BENCH_PG); in
+         distributed mode each crawler process is meant to take one core, so scoring is
+         left to the analysis stage (`crawl.score_while_crawling: auto`)
 The machine is shared, so each pair is run ROUNDS times, interleaved (bare, full, bare,
 full, ...), and the best round of each is compared; every round's time is printed too.
 Usage: python bench/crawl.py [PAGES] [--rounds N]   (defaults 5000 and 2)
@@ -206,12 +212,12 @@ def yuqing(config: Path, *args: str) -> list[str]:
     return [sys.executable, "-m", "monitor", "--config", str(config), *args]
 
 
-def stored(env: dict[str, str]) -> int:
+def stored(env: dict[str, str], where: str = "1 = 1") -> int:
     from sqlalchemy import create_engine, text
 
     engine = create_engine(env["DATABASE_URL"])
     with engine.connect() as c:
-        n = int(c.execute(text("select count(*) from mentions")).scalar_one())
+        n = int(c.execute(text(f"select count(*) from mentions where {where}")).scalar_one())
     engine.dispose()
     return n
 
@@ -286,10 +292,11 @@ def main() -> None:
                 run([yuqing(config, *crawl)], env, tmp / f"full{r}"),
                 stored(env),
             )
+        scored = stored(env, "grade IS NOT NULL")
         record(
-            "  + scoring/grouping after",
+            "  + grouping after (yuqing analyse)",
             run([yuqing(config, "analyse")], env, tmp / "analyse"),
-            stored(env),
+            stored(env, "analysed_at IS NOT NULL"),
         )
 
         why = redis_ok()
@@ -316,6 +323,7 @@ def main() -> None:
                             )
     server.shutdown()
     report(results, n, why)
+    print(f"scored while crawling (last full run): {scored} of {PAGES} mentions")
 
 
 def _fresh(url: str) -> str:

@@ -18,10 +18,15 @@ from monitor.context import Context
 from monitor.crawlstate import load_memory, save_memory
 from monitor.ingest import Ingest, record_run
 from monitor.pipeline.store import incomplete_threads, stored_urls
+from monitor.scoring.worker import ScoringWorker
 
 log = logging.getLogger(__name__)
 # Items stored per transaction: one commit per item costs more than the extraction.
 INGEST_BATCH = 50
+# A crawl that has stored this many items is a big one: from then on its batches are
+# scored in a worker process as they are stored, on the core the crawl leaves idle. A
+# small crawl is not worth starting the worker (it loads the model): analysis scores it.
+SCORE_WHILE_CRAWLING_AFTER = 200
 
 
 @dataclass
@@ -39,7 +44,14 @@ def crawl_here(
     """Crawl the named sources in this process (only once per process) and store the items."""
     from spiders.run import crawl  # imports Scrapy/Twisted only when crawling
 
-    sink = Ingest(ctx.app, ctx.db, batch=INGEST_BATCH, background=True)
+    sink = Ingest(
+        ctx.app,
+        ctx.db,
+        batch=INGEST_BATCH,
+        background=True,
+        scoring=scoring_worker(ctx),
+        score_after=SCORE_WHILE_CRAWLING_AFTER,
+    )
     configured = ctx.settings.sources
     memories = {}
     for name in names:
@@ -81,6 +93,18 @@ def crawl_here(
             )
         )
     return out
+
+
+def scoring_worker(ctx: Context) -> ScoringWorker | None:
+    """The worker that scores a big crawl as it is stored, unless config says not to."""
+    crawl = ctx.settings.service.crawl
+    distributed = bool(ctx.app.environ.get(crawl.redis_url_env))
+    if crawl.score_while_crawling == "never" or (
+        crawl.score_while_crawling == "auto" and distributed
+    ):
+        return None
+    trained = ctx.app.path(ctx.settings.scoring.sentiment.trained_path)
+    return ScoringWorker(ctx.settings, trained)
 
 
 _children: set[subprocess.Popen[bytes]] = set()

@@ -19,6 +19,9 @@ from monitor.clock import utcnow
 from monitor.config.loader import AppConfig
 from monitor.pipeline.normalise import Normalised, normalise
 from monitor.pipeline.store import ensure_source, store, store_batch
+from monitor.scoring.heat import age_hours
+from monitor.scoring.scorer import MentionScore
+from monitor.scoring.worker import ScoringWorker, ToScore
 from monitor.storage.db import Database
 from monitor.storage.models import Source
 
@@ -42,7 +45,9 @@ class Ingest:
     one bad item is rejected alone); call `close()` after the crawl to store the rest.
     With batch=1 (the default) every item is committed as it arrives. With
     `background=True` the batches are stored by one worker thread, so the crawl goes on
-    downloading while the previous batch is written; `close()` waits for it.
+    downloading while the previous batch is written; `close()` waits for it. With a
+    `scoring` worker, every batch after the first `score_after` items is scored there
+    before it is stored (see scoring/worker.py).
     """
 
     def __init__(
@@ -52,11 +57,16 @@ class Ingest:
         now: Callable[[], datetime] = utcnow,
         batch: int = 1,
         background: bool = False,
+        scoring: ScoringWorker | None = None,
+        score_after: int = 0,
     ) -> None:
         self.app = app
         self.db = db
         self.now = now
         self.batch = max(1, batch)
+        self.scoring = scoring
+        self.score_after = score_after
+        self._handed_on = 0
         self.pending: list[Normalised] = []
         self.counts: dict[str, IngestCounts] = {}
         self._queue: queue.Queue[list[Normalised] | None] | None = None
@@ -95,6 +105,7 @@ class Ingest:
         items, self.pending = self.pending, []
         if not items:
             return
+        self._handed_on += len(items)
         if self._queue is not None:
             self._queue.put(items)
         else:
@@ -107,6 +118,8 @@ class Ingest:
             self._queue.put(None)
             self._worker.join()
             self._queue = self._worker = None
+        if self.scoring is not None:
+            self.scoring.close()
         if self._failure is not None:
             failure, self._failure = self._failure, None
             raise failure
@@ -114,9 +127,10 @@ class Ingest:
     def _write(self, items: list[Normalised]) -> None:
         """One transaction. Another crawler process writing to the same SQLite file can
         make it busy: the batch is then retried as a whole."""
+        scores = self._scores(items)
         for attempt in range(1, LOCK_RETRIES + 1):
             try:
-                tally = self._store(items)
+                tally = self._store(items, scores)
                 break
             except OperationalError as e:
                 if attempt == LOCK_RETRIES:
@@ -129,15 +143,38 @@ class Ingest:
             counts.duplicates += duplicates
             counts.rejected += rejected
 
-    def _store(self, items: list[Normalised]) -> dict[str, tuple[int, int, list[str]]]:
+    def _scores(self, items: list[Normalised]) -> list[MentionScore | None] | None:
+        """Scores from the worker, once the crawl has shown it is a big one."""
+        if self.scoring is None or self._handed_on <= self.score_after:
+            return None
+        sources = self.app.settings.sources
+        return self.scoring.score(
+            [
+                ToScore(
+                    n.title,
+                    n.text,
+                    n.reposts,
+                    n.comments,
+                    n.likes,
+                    cfg.tier if (cfg := sources.get(n.source)) else "local",
+                    age_hours(n.published_at, n.fetched_at),
+                )
+                for n in items
+            ]
+        )
+
+    def _store(
+        self, items: list[Normalised], scores: list[MentionScore | None] | None = None
+    ) -> dict[str, tuple[int, int, list[str]]]:
         """The batch at once; when that fails (one bad item, or another writer storing one
-        of them meanwhile), one by one, each in its own savepoint."""
+        of them meanwhile), one by one, each in its own savepoint (left to the analysis
+        stage to score)."""
         now = self.now()
         tally: dict[str, tuple[int, int, list[str]]] = {}
         with self.db.session() as s:
             try:
                 with s.begin_nested():
-                    outcome = store_batch(s, self.app.settings, items, now)
+                    outcome = store_batch(s, self.app.settings, items, now, scores)
             except OperationalError:
                 raise
             except (SQLAlchemyError, TypeError, ValueError) as e:

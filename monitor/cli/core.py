@@ -104,21 +104,27 @@ def crawl(
 
 
 def _analyse(obj: Obj, quiet: bool) -> None:
-    from monitor.pipeline.analyse import analyse_pending
+    from monitor.pipeline.analyse import AnalysisReport, analyse_pending
 
     ctx = obj.ctx
-    if quiet:
-        report = analyse_pending(ctx.db, ctx.app, ctx.scorer, ctx.book, utcnow())
-    else:
-        with click.progressbar(length=0, label="分析中") as bar:
+    report = AnalysisReport()
+    # analyse_pending takes at most a batch of the oldest; the command goes on until
+    # everything stored has been analysed (the service's job takes one batch a run)
+    with click.progressbar(length=0, label="分析中", hidden=quiet) as bar:
+        earlier = 0  # taken by the batches before this one
 
-            def progress(done: int, total: int) -> None:
-                bar.length = total
-                bar.update(1)
+        def progress(done: int, total: int) -> None:
+            bar.length = earlier + total
+            bar.update(1)
 
-            report = analyse_pending(
+        while True:
+            part = analyse_pending(
                 ctx.db, ctx.app, ctx.scorer, ctx.book, utcnow(), progress=progress
             )
+            if not part.mentions:
+                break
+            report.add(part)
+            earlier = bar.pos
     if not quiet:
         click.echo(
             f"分析 {report.mentions} 条：新事件 {report.events_opened} 起，等级上升 "

@@ -61,6 +61,9 @@ class CrawlConfig(Strict):
     # distributed mode: when this variable holds a redis:// URL, crawler processes and
     # machines share one request queue and dupefilter there (scrapy-redis)
     redis_url_env: str = "REDIS_URL"
+    # a big crawl is scored in a worker process as it stores (on a second core); `auto`:
+    # except in distributed mode, where each crawler process is meant to take one core
+    score_while_crawling: Literal["auto", "always", "never"] = "auto"
     # emergency monitoring (突发事件监测): while an event of at least this grade is open,
     # its distinctive terms are searched on the Weibo sources every `emergency_interval`
     emergency_interval: Duration = timedelta(minutes=10)

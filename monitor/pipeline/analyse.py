@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -45,6 +45,10 @@ class AnalysisReport:
     events_merged: int = 0
     alerts: int = 0
 
+    def add(self, other: AnalysisReport) -> None:
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
 
 def analyse_pending(
     db: Database,
@@ -54,6 +58,7 @@ def analyse_pending(
     now: datetime,
     limit: int = 1000,
     progress: Callable[[int, int], None] | None = None,
+    batch: int = 50,
 ) -> AnalysisReport:
     report = AnalysisReport()
     with db.session() as s:
@@ -65,18 +70,23 @@ def analyse_pending(
                 .limit(limit)
             )
         )
-    for i, mention_id in enumerate(ids, 1):
-        # One transaction per mention: a crash loses nothing and repeats nothing.
+    done = 0
+    for start in range(0, len(ids), batch):
+        # One transaction per batch: its claims, events, cases and alerts commit together
+        # or not at all, so a crash loses nothing and repeats nothing; the batch keeps its
+        # events and sources loaded from one mention to the next.
         with db.session() as s:
-            claimed = s.execute(
-                update(Mention)
-                .where(Mention.id == mention_id, Mention.analysed_at.is_(None))
-                .values(analysed_at=now)
-            ).rowcount
-            if claimed:
-                analyse_one(s, s.get_one(Mention, mention_id), app, scorer, book, now, report)
-        if progress:
-            progress(i, len(ids))
+            for mention_id in ids[start : start + batch]:
+                claimed = s.execute(
+                    update(Mention)
+                    .where(Mention.id == mention_id, Mention.analysed_at.is_(None))
+                    .values(analysed_at=now)
+                ).rowcount
+                if claimed:
+                    analyse_one(s, s.get_one(Mention, mention_id), app, scorer, book, now, report)
+                done += 1
+                if progress:
+                    progress(done, len(ids))
     return report
 
 
@@ -90,15 +100,18 @@ def analyse_one(
     report: AnalysisReport,
 ) -> None:
     settings = app.settings
-    score = scorer.score(
-        m.title, m.text, m.reposts, m.comments, m.likes, m.source.tier, age_hours(m)
-    )
-    m.negative = score.negative
-    m.topics = score.topics
-    m.categories = score.categories
-    m.heat = score.heat
-    m.grade = score.grade
-    m.grade_reasons = score.reasons
+    score = stored_score(m)
+    if score is None:
+        score = scorer.score(
+            m.title, m.text, m.reposts, m.comments, m.likes, m.source.tier, age_hours(m)
+        )
+        m.negative = score.negative
+        m.topics = score.topics
+        m.categories = score.categories
+        m.heat = score.heat
+        m.grade = score.grade
+        m.grade_reasons = score.reasons
+        m.terms = score.terms
     report.mentions += 1
 
     ev, same_matter = bridged(find_events(s, m, score, settings.service.events))
@@ -142,6 +155,22 @@ def analyse_one(
         log.info("事件 #%s 等级 %s → %s：%s", ev.id, old_grade, ev.grade, ev.title)
     else:
         refresh_clocks(s, ev, book, now)
+
+
+def stored_score(m: Mention) -> MentionScore | None:
+    """The score a crawl stored with the mention (scoring/worker.py), if it did."""
+    if m.grade is None or m.terms is None or m.negative is None:
+        return None
+    return MentionScore(
+        negative=m.negative,
+        topics=list(m.topics),
+        categories=dict(m.categories),
+        heat=m.heat,
+        points=round(sum(r["points"] for r in m.grade_reasons), 1),
+        grade=m.grade,
+        reasons=list(m.grade_reasons),
+        terms=list(m.terms),
+    )
 
 
 def _escalate_if_major(

@@ -6,17 +6,18 @@ The live pipeline groups into the stored events; `yuqing backtest` replays the s
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import String, cast, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from monitor.clock import as_utc
 from monitor.config.models import EventsConfig
+from monitor.scoring import heat
 from monitor.scoring.scorer import MentionScore
+from monitor.storage.lookups import SEEN_AT, EventTerm, MentionTopic
 from monitor.storage.models import Event, Mention
 from workflow.states import OPEN_STATES
 
@@ -29,8 +30,11 @@ class EventIndex(Protocol):
     def linked(self, mention: Mention) -> Event | None:
         """The event of the post this one reposts, or of an identical text seen earlier."""
 
-    def active(self, since: datetime) -> Iterable[tuple[int, list[str], list[str]]]:
-        """(id, topics, terms) of each open event with a mention at or after `since`."""
+    def sharing(
+        self, terms: set[str], since: datetime, at_least: int
+    ) -> Iterable[tuple[int, list[str], int]]:
+        """(id, topics, terms shared) of each open event with a mention at or after `since`
+        that shares at least `at_least` of `terms`."""
 
     def get(self, event_id: int) -> Event | None: ...
 
@@ -57,14 +61,26 @@ class StoredEvents:
             .limit(1)
         )
 
-    def active(self, since: datetime) -> Iterable[tuple[int, list[str], list[str]]]:
-        # Only the columns grouping reads: this runs once per mention over every open event.
-        rows = self.session.execute(
-            select(Event.id, Event.topics, Event.terms).where(
-                Event.state.in_(OPEN_STATES), Event.last_mention_at >= since
-            )
+    def sharing(
+        self, terms: set[str], since: datetime, at_least: int
+    ) -> Iterable[tuple[int, list[str], int]]:
+        # From the term index (storage/lookups.py): the open events that share nothing
+        # with the mention, however many, are never read.
+        if not terms or at_least < 1:
+            return []
+        shared = (
+            select(EventTerm.event_id, func.count().label("n"))
+            .where(EventTerm.term.in_(sorted(terms)))
+            .group_by(EventTerm.event_id)
+            .having(func.count() >= at_least)
+            .subquery()
         )
-        return ((i, topics, terms) for i, topics, terms in rows)
+        rows = self.session.execute(
+            select(Event.id, Event.topics, shared.c.n)
+            .join(shared, shared.c.event_id == Event.id)
+            .where(Event.state.in_(OPEN_STATES), Event.last_mention_at >= since)
+        )
+        return ((i, topics, n) for i, topics, n in rows)
 
     def get(self, event_id: int) -> Event | None:
         return self.session.get(Event, event_id)
@@ -88,10 +104,11 @@ def candidates_in(
     terms = set(score.terms)
     topics = set(score.topics)
     scored: list[tuple[int, int]] = []
-    for event_id, ev_topics, ev_terms in index.active(when - cfg.window):
+    for event_id, ev_topics, shared in index.sharing(
+        {t[:100] for t in terms}, when - cfg.window, cfg.min_shared_terms
+    ):
         if topics and ev_topics and not topics.intersection(ev_topics):
             continue  # about different things, whatever words they share
-        shared = len(terms.intersection(ev_terms))
         # when only one of the two is on a watched topic, it takes more evidence
         needed = cfg.min_shared_terms + (1 if bool(ev_topics) != bool(topics) else 0)
         if shared >= needed:
@@ -192,12 +209,11 @@ def add_to_event(
     mention.event_id = ev.id
     absorb(ev, mention, score, negative_at, now)
     session.flush()
-    ev.source_count = (
-        session.scalar(
-            select(func.count(func.distinct(Mention.source_id))).where(Mention.event_id == ev.id)
-        )
-        or 1
+    others = select(Mention.id).where(
+        Mention.event_id == ev.id, Mention.source_id == mention.source_id, Mention.id != mention.id
     )
+    if ev.mention_count == 1 or session.scalar(others.limit(1)) is None:
+        ev.source_count = (ev.source_count or 0) + 1  # a source new to the event
 
 
 def absorb(
@@ -237,20 +253,20 @@ def recent_times(
 ) -> list[datetime]:
     """Times of the mentions in the day before `until`, of one event or of one topic."""
     since = until - timedelta(hours=25)
-    when = func.coalesce(Mention.published_at, Mention.fetched_at)
-    q = select(when).where(when >= since, when <= until)
-    if event_id is not None:
-        q = q.where(Mention.event_id == event_id)
     if topic is not None:
-        # the JSON list as stored (SQLAlchemy's json.dumps on both databases), so the
-        # database filters and only that topic's rows come back
-        q = q.where(cast(Mention.topics, String).contains(json.dumps(topic), autoescape=True))
+        seen = MentionTopic.seen_at
+        q = select(seen).where(MentionTopic.topic == topic[:200], seen.between(since, until))
+        if event_id is not None:
+            q = q.join(Mention, Mention.id == MentionTopic.mention_id).where(
+                Mention.event_id == event_id
+            )
+    else:
+        q = select(SEEN_AT).where(SEEN_AT.between(since, until))
+        if event_id is not None:
+            q = q.where(Mention.event_id == event_id)
     return [as_utc(t) for t in session.scalars(q)]
 
 
 def age_hours(mention: Mention) -> float | None:
     """How old the post was when fetched: engagement over this is its velocity."""
-    if mention.published_at is None:
-        return None
-    age = as_utc(mention.fetched_at) - as_utc(mention.published_at)
-    return max(age.total_seconds() / 3600, 0.0)
+    return heat.age_hours(mention.published_at, mention.fetched_at)

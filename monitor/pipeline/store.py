@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import insert, select, update
@@ -14,6 +15,8 @@ from monitor.config.models import Settings
 from monitor.pipeline.dedup import fingerprint, fingerprint_many
 from monitor.pipeline.normalise import Normalised
 from monitor.pipeline.simhash import simhash_comparable
+from monitor.scoring.scorer import MentionScore
+from monitor.storage.lookups import MentionTopic, topic_entries
 from monitor.storage.models import Evidence, Mention, Source
 
 
@@ -110,13 +113,19 @@ def store(session: Session, source: Source, n: Normalised, now: datetime) -> Men
 
 
 def store_batch(
-    session: Session, settings: Settings, items: list[Normalised], now: datetime
+    session: Session,
+    settings: Settings,
+    items: list[Normalised],
+    now: datetime,
+    scores: Sequence[MentionScore | None] | None = None,
 ) -> list[bool]:
     """`store` for many items at once: one query for what is stored already, one INSERT
     each for the mentions, their fingerprints and their evidence. True for each item
     stored, False for one stored before (refreshed, as by `store`). Raises IntegrityError
     when another writer stored one of them meanwhile: the caller, having wrapped this in a
-    savepoint, then stores the items one by one with `store`."""
+    savepoint, then stores the items one by one with `store`. `scores` (one per item, or
+    None) are stored with the new mentions, for the analysis stage to use as they are."""
+    scored = dict(zip((n.canonical_url for n in items), scores or (), strict=False))
     # The CPU work first, so the database is held only for the statements.
     hashes = {n.canonical_url: simhash_comparable(n.text or n.title) for n in items}
     packed = {n.canonical_url: _pack(n.raw) for n in items if n.raw is not None}
@@ -147,7 +156,7 @@ def store_batch(
     new = list(fresh.values())
     ids = session.scalars(
         insert(Mention).returning(Mention.id, sort_by_parameter_order=True),
-        [_row(sources[n.source], n) for n in new],
+        [_row(sources[n.source], n, scored.get(n.canonical_url)) for n in new],
     ).all()
     fingerprint_many(session, [(i, hashes[n.canonical_url]) for i, n in zip(ids, new, strict=True)])
     proofs = [
@@ -162,13 +171,21 @@ def store_batch(
     ]
     if proofs:
         session.execute(insert(Evidence), proofs)
+    topics = [
+        row
+        for i, n in zip(ids, new, strict=True)
+        if (score := scored.get(n.canonical_url)) is not None
+        for row in topic_entries(i, score.topics, n.published_at or n.fetched_at)
+    ]
+    if topics:
+        session.execute(insert(MentionTopic), topics)
     for n in new:
         sources[n.source].items_total += 1
     return outcome
 
 
-def _row(source: Source, n: Normalised) -> dict:
-    return {
+def _row(source: Source, n: Normalised, score: MentionScore | None = None) -> dict:
+    return _scored(score) | {
         "source_id": source.id,
         "kind": n.kind,
         "url": n.url,
@@ -186,6 +203,29 @@ def _row(source: Source, n: Normalised) -> dict:
         "reposted_from": n.reposted_from,
         "reply_status": n.reply_status,
         "extra": n.extra,
+    }
+
+
+def _scored(score: MentionScore | None) -> dict:
+    """The score's columns; unscored (the same keys: one INSERT takes every row) when None."""
+    if score is None:
+        return {
+            "negative": None,
+            "topics": [],
+            "categories": {},
+            "heat": 0.0,
+            "grade": None,
+            "grade_reasons": [],
+            "terms": None,
+        }
+    return {
+        "negative": score.negative,
+        "topics": score.topics,
+        "categories": score.categories,
+        "heat": score.heat,
+        "grade": score.grade,
+        "grade_reasons": score.reasons,
+        "terms": score.terms,
     }
 
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import math
+from datetime import datetime
+
+from monitor.clock import as_utc
 
 
 def mention_heat(
@@ -20,6 +23,14 @@ def mention_heat(
         per_hour = engagement / max(age_hours, 1.0)
         heat += min(10.0, 5 * math.log10(1 + per_hour / 100))
     return round(min(100.0, heat), 1)
+
+
+def age_hours(published_at: datetime | None, fetched_at: datetime) -> float | None:
+    """How old a post was when fetched: engagement over this is its velocity."""
+    if published_at is None:
+        return None
+    age = as_utc(fetched_at) - as_utc(published_at)
+    return max(age.total_seconds() / 3600, 0.0)
 
 
 def event_heat(

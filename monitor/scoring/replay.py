@@ -35,11 +35,15 @@ class ReplayedEvents:
             key = self._by_hash.get(mention.content_hash)
         return None if key is None else self.events[key]
 
-    def active(self, since: datetime) -> Iterable[tuple[int, list[str], list[str]]]:
+    def sharing(
+        self, terms: set[str], since: datetime, at_least: int
+    ) -> Iterable[tuple[int, list[str], int]]:
         since = as_utc(since)
         for key, ev in self.events.items():
             if as_utc(ev.last_mention_at) >= since:
-                yield key, ev.topics, ev.terms
+                shared = len(terms.intersection(t[:100] for t in ev.terms))
+                if shared >= at_least > 0:
+                    yield key, ev.topics, shared
 
     def get(self, event_id: int) -> Event | None:
         return self.events.get(event_id)

@@ -15,6 +15,7 @@ from monitor.scoring.matcher import Matcher, compile_topic
 from monitor.scoring.sentiment import SentimentModel, load_model
 
 _DIGITS = re.compile(r"^[\d.%]+$")
+LEAD_CHARS = 300  # of headline and text, where grouping terms are taken from
 
 
 @dataclass(frozen=True)
@@ -58,8 +59,13 @@ class Scorer:
         self._common = set(settings.service.events.common_terms)
 
     def terms(self, text: str, k: int = 12) -> list[str]:
-        """Distinctive terms used to tell whether two mentions are about one matter."""
-        words = self._extract(text, topK=k + len(self._common))
+        """Distinctive terms used to tell whether two mentions are about one matter.
+
+        From the headline and the opening (导语) only: a report names its matter there,
+        and the rest of a long article adds the words of its whole beat, not of its
+        matter (and segmenting it was half the cost of scoring a news page).
+        """
+        words = self._extract(text[:LEAD_CHARS], topK=k + len(self._common))
         return [w for w in words if len(w) > 1 and not _DIGITS.match(w) and w not in self._common][
             :k
         ]
@@ -76,12 +82,13 @@ class Scorer:
     ) -> MentionScore:
         s = self.settings.scoring
         body = f"{title}\n{text}"
+        negative = round(self.model.negative(body), 3)
+        words: list[str] = []
         explain = getattr(self.model, "explain", None)
-        if explain is not None:
-            p, words = explain(body)
-        else:
-            p, words = self.model.negative(body), []
-        negative = round(p, 3)
+        if explain is not None and negative >= s.sentiment.negative_at:
+            # the words are shown only in a negative mention's reason; finding them
+            # segments the text, several times the cost of the score itself
+            words = explain(body)[1]
         topics, categories = self.matcher.match(body)
         tier_points = s.grading.tier_points.get(tier, 0)  # type: ignore[call-overload]
         heat = mention_heat(reposts, comments, likes, tier_points, age_hours)

@@ -12,6 +12,7 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.errors import ConfigError
+from monitor.storage.lookups import keep_in_step
 
 
 def make_engine(url: str) -> Engine:
@@ -50,6 +51,7 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self._factory = sessionmaker(self.engine, expire_on_commit=False)
+        event.listen(self._factory, "after_flush", keep_in_step)
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -154,6 +154,9 @@ class Mention(Base):
     heat: Mapped[float] = mapped_column(Float, default=0.0)
     grade: Mapped[str | None] = mapped_column(String(4))
     grade_reasons: Mapped[list[Any]] = mapped_column(default=list)
+    # grouping terms; set with the score columns when a big crawl scored it as it stored
+    # it (scoring/worker.py): a mention with a grade before analysis is scored already
+    terms: Mapped[list[Any] | None]
     event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"), index=True)
     source: Mapped[Source] = relationship()
     event: Mapped[Event | None] = relationship(back_populates="mentions")
@@ -234,5 +237,6 @@ class AuditLog(Base):
 # here, in a written-out list, so that Base.metadata and the migrations see them.
 import monitor.storage.alerts  # noqa: E402, F401
 import monitor.storage.collection  # noqa: E402, F401  crawl state, fingerprints, reporters
+import monitor.storage.lookups  # noqa: E402, F401  event terms, mention topics, their indexes
 import monitor.storage.scoring  # noqa: E402, F401  sentiment labels, event edits
 import monitor.storage.workflow  # noqa: E402, F401  judgments, reviews, obligations, commitments
