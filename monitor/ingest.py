@@ -21,7 +21,7 @@ from monitor.pipeline.normalise import Normalised, normalise
 from monitor.pipeline.store import ensure_source, store, store_batch
 from monitor.scoring.heat import age_hours
 from monitor.scoring.scorer import MentionScore
-from monitor.scoring.worker import ScoringWorker, ToScore
+from monitor.scoring.worker import Scoring, ScoringWorker, ToScore
 from monitor.storage.db import Database
 from monitor.storage.models import Source
 
@@ -69,7 +69,7 @@ class Ingest:
         self._handed_on = 0
         self.pending: list[Normalised] = []
         self.counts: dict[str, IngestCounts] = {}
-        self._queue: queue.Queue[list[Normalised] | None] | None = None
+        self._queue: queue.Queue[tuple[list[Normalised], Scoring | None] | None] | None = None
         self._worker: threading.Thread | None = None
         self._failure: BaseException | None = None
         if background:
@@ -79,10 +79,10 @@ class Ingest:
 
     def _drain(self) -> None:
         assert self._queue is not None
-        while (items := self._queue.get()) is not None:
+        while (handed := self._queue.get()) is not None:
             if self._failure is None:
                 try:
-                    self._write(items)
+                    self._write(*handed)
                 except BaseException as e:  # re-raised by close() in the caller's thread
                     self._failure = e
 
@@ -106,10 +106,13 @@ class Ingest:
         if not items:
             return
         self._handed_on += len(items)
+        # scoring starts now, so the worker scores this batch while the thread is still
+        # storing the one before
+        scoring = self._score(items)
         if self._queue is not None:
-            self._queue.put(items)
+            self._queue.put((items, scoring))
         else:
-            self._write(items)
+            self._write(items, scoring)
 
     def close(self) -> None:
         """Store what is pending and, in background mode, wait for the worker."""
@@ -124,10 +127,10 @@ class Ingest:
             failure, self._failure = self._failure, None
             raise failure
 
-    def _write(self, items: list[Normalised]) -> None:
+    def _write(self, items: list[Normalised], scoring: Scoring | None = None) -> None:
         """One transaction. Another crawler process writing to the same SQLite file can
         make it busy: the batch is then retried as a whole."""
-        scores = self._scores(items)
+        scores = scoring.result() if scoring is not None else None
         for attempt in range(1, LOCK_RETRIES + 1):
             try:
                 tally = self._store(items, scores)
@@ -143,12 +146,17 @@ class Ingest:
             counts.duplicates += duplicates
             counts.rejected += rejected
 
-    def _scores(self, items: list[Normalised]) -> list[MentionScore | None] | None:
-        """Scores from the worker, once the crawl has shown it is a big one."""
-        if self.scoring is None or self._handed_on <= self.score_after:
+    def _score(self, items: list[Normalised]) -> Scoring | None:
+        """Scoring in the worker, once the crawl has shown it is a big one (the worker
+        is started a little before, so as to be ready by then)."""
+        if self.scoring is None:
+            return None
+        if self._handed_on <= self.score_after:
+            if self._handed_on > self.score_after // 2:
+                self.scoring.start()
             return None
         sources = self.app.settings.sources
-        return self.scoring.score(
+        return self.scoring.submit(
             [
                 ToScore(
                     n.title,

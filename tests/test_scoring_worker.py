@@ -76,7 +76,9 @@ def crawl_and_analyse(tmp: Path, database_url: str, worker):  # noqa: ANN001, AN
 
 
 def worker_for(app):  # noqa: ANN001, ANN201
-    return ScoringWorker(app.settings, app.path(app.settings.scoring.sentiment.trained_path))
+    worker = ScoringWorker(app.settings, app.path(app.settings.scoring.sentiment.trained_path))
+    worker.start(wait=True)  # a crawl does not wait for it to start; this test does
+    return worker
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import NamedTuple
 
@@ -19,7 +19,7 @@ from monitor.config.models import Settings
 from monitor.scoring.scorer import MentionScore, Scorer
 
 log = logging.getLogger(__name__)
-START_TIMEOUT = 120.0  # seconds for the worker to start and score its first batch
+START_TIMEOUT = 120.0  # seconds a batch may wait for the worker once it is running
 
 
 class ToScore(NamedTuple):
@@ -35,19 +35,21 @@ class ToScore(NamedTuple):
 
 
 class ScoringWorker:
-    """One worker process, started at the first batch; `close()` ends it."""
+    """One worker process, started by `start()` or the first batch; `close()` ends it."""
 
     def __init__(self, settings: Settings, trained_path: Path | None) -> None:
         self.settings = settings
         self.trained_path = trained_path
         self._pool: ProcessPoolExecutor | None = None
         self.failed = False
+        self.ready = False  # it has started: from then on batches are waited for
+        self._started: Future | None = None
 
-    def score(self, batch: list[ToScore]) -> list[MentionScore | None]:
-        """A score for each, or None where it could not be scored here (then the
-        analysis stage scores it). A worker that fails once is not used again."""
-        if self.failed or not batch:
-            return [None] * len(batch)
+    def start(self, wait: bool = False) -> None:
+        """Start the worker (it loads the model and the segmenter: seconds); with `wait`,
+        return once it is ready or has failed."""
+        if self.failed:
+            return
         try:
             if self._pool is None:
                 # spawn, not fork: the crawl process runs threads and an event loop
@@ -57,17 +59,68 @@ class ScoringWorker:
                     initializer=_start,
                     initargs=(self.settings, self.trained_path),
                 )
-            return self._pool.submit(_score_all, batch).result(timeout=START_TIMEOUT)
+                self._started = self._pool.submit(_ready)
+                self._started.add_done_callback(self._on_start)
+            if wait and self._started is not None:
+                self._started.result(timeout=START_TIMEOUT)
         except Exception as e:  # noqa: BLE001 - any failure: the analysis stage scores them
+            self._fail(e)
+
+    def _on_start(self, started: Future) -> None:
+        # (in the pool's own thread: flags only; `close()` ends the pool)
+        if started.cancelled():
+            return
+        if (e := started.exception()) is not None:
+            self._fail(e, shutdown=False)
+        else:
+            self.ready = True
+
+    def submit(self, batch: list[ToScore]) -> Scoring:
+        """Start scoring `batch`; the crawl goes on while the worker scores it."""
+        self.start()
+        if self.failed or self._pool is None or not batch:
+            return Scoring(self, len(batch), None)
+        try:
+            return Scoring(self, len(batch), self._pool.submit(_score_all, batch))
+        except Exception as e:  # noqa: BLE001 - any failure: the analysis stage scores them
+            self._fail(e)
+            return Scoring(self, len(batch), None)
+
+    def _fail(self, e: BaseException, shutdown: bool = True) -> None:
+        if not self.failed:
             log.warning("评分子进程不可用（%s: %s），改由分析阶段评分", type(e).__name__, e)
-            self.failed = True
-            self.close()
-            return [None] * len(batch)
+        self.failed = True
+        if shutdown and self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
 
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+
+
+class Scoring:
+    """A batch being scored: `result()` waits for it (without the interpreter lock)."""
+
+    def __init__(self, worker: ScoringWorker, size: int, future: Future | None) -> None:
+        self.worker, self.size, self.future = worker, size, future
+
+    def result(self) -> list[MentionScore | None]:
+        """A score for each, or None where it could not be scored here (then the
+        analysis stage scores it). While the worker is still starting (loading the
+        model takes seconds), a batch is not held back for it: the crawl never waits
+        for the worker's start. A worker that fails once is not used again."""
+        if self.future is None:
+            return [None] * self.size
+        if not self.worker.ready and not self.future.done():
+            self.future.cancel()
+            return [None] * self.size
+        try:
+            return self.future.result(timeout=START_TIMEOUT)
+        except Exception as e:  # noqa: BLE001 - any failure: the analysis stage scores them
+            self.worker._fail(e)
+            return [None] * self.size
 
 
 _scorer: Scorer | None = None
@@ -76,6 +129,10 @@ _scorer: Scorer | None = None
 def _start(settings: Settings, trained_path: Path | None) -> None:
     global _scorer
     _scorer = Scorer(settings, trained_path=trained_path)
+
+
+def _ready() -> bool:
+    return _scorer is not None
 
 
 def _score_all(batch: list[ToScore]) -> list[MentionScore | None]:
