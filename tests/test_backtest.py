@@ -71,7 +71,7 @@ def stored(tmp_path: Path, database: Database, database_url: str):  # noqa: ANN2
                 "title": "",
                 "text": text,
                 "fetched_at": now - timedelta(minutes=ago - 5),
-                "published_at": now - timedelta(minutes=ago),
+                "published": now - timedelta(minutes=ago),
                 "author": f"user{i}",
             }
         )

@@ -63,7 +63,7 @@ def _item(source: str, kind: str, i: int, title: str, text: str, at, **extra) ->
         "title": title,
         "text": text,
         "fetched_at": at,
-        "published_at": at,
+        "published": at,
         "author": f"author{i}",
     }
 

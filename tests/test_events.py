@@ -119,7 +119,7 @@ def test_spike_becomes_a_reason_of_the_event_grade(tmp_path, database_url) -> No
                 "title": "",
                 "text": f"青峰山景区停车场乱收费，一小时五十元，游客投诉没人管 {i}",
                 "fetched_at": now,
-                "published_at": now - timedelta(minutes=5 * i),
+                "published": now - timedelta(minutes=5 * i),
                 "author": f"user{i}",
             }
         )

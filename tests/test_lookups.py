@@ -34,7 +34,7 @@ def post(sink: Ingest, i: int, text: str, when) -> None:  # noqa: ANN001
             "title": "",
             "text": text,
             "fetched_at": when,
-            "published_at": when,
+            "published": when,
             "author": f"user{i}",
         }
     )
@@ -103,4 +103,31 @@ def test_a_merged_events_terms_lead_to_the_event_it_joined(tmp_path) -> None:  #
     with ctx.db.session() as s:
         joined = s.scalar(select(Mention.event_id).where(Mention.text.contains("拖走")))
     assert joined == fee_id  # not a new event, and not the merged-away one
+    ctx.db.dispose()
+
+
+def test_hourly_counts_from_the_database_match_counting_the_times(tmp_path, database_url) -> None:  # noqa: ANN001
+    from monitor.pipeline.group import recent_counts
+    from monitor.scoring.spikes import hourly_counts
+
+    app = load_config(prepare(tmp_path).config, environ={"DATABASE_URL": database_url})
+    ctx = Context(app)
+    upgrade(ctx.db)
+    until = utcnow().replace(microsecond=0)
+    sink = Ingest(app, ctx.db, now=lambda: until)
+    # at, just inside and just outside hour boundaries, and outside the day
+    ages = [0, 59, 60, 61, 3599, 3600, 3601, 7199.5, 7200, 36_000, 86_399, 90_000, 90_001]
+    for i, age in enumerate(ages):
+        post(sink, i, f"{FEE}（第{i}条）", until - timedelta(seconds=age))
+    analyse_pending(ctx.db, app, ctx.scorer, ctx.book, until)
+    with ctx.db.session() as s:
+        ms = list(s.scalars(select(Mention)))
+        ev = {m.event_id for m in ms}
+        assert len(ev) == 1 and all(m.topics == ["景区收费"] for m in ms)
+        times = [m.published_at for m in ms]
+        expected = hourly_counts(times, until)
+        assert sum(expected) == len(ages) - 2  # the last two are older than 25 hours
+        assert recent_counts(s, until, event_id=ev.pop()) == expected
+        assert recent_counts(s, until, topic="景区收费") == expected
+        assert recent_counts(s, until, topic="别的话题") == [0] * len(expected)
     ctx.db.dispose()

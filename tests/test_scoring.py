@@ -89,7 +89,7 @@ def _events_shown(tmp_path: Path, tier_points: str | None) -> str:
             "title": RUMOUR,
             "text": "",
             "fetched_at": now,
-            "published_at": now - timedelta(minutes=10),
+            "published": now - timedelta(minutes=10),
         }
     )
     analyse_pending(ctx.db, app, ctx.scorer, ctx.book, now)

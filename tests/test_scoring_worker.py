@@ -51,7 +51,7 @@ def crawl_and_analyse(tmp: Path, database_url: str, worker):  # noqa: ANN001, AN
                 "title": "",
                 "text": text,
                 "fetched_at": now,
-                "published_at": now - timedelta(minutes=5 * i),
+                "published": now - timedelta(minutes=5 * i),
                 "author": f"user{i}",
                 "reposts": 40 * i,
             }

@@ -24,7 +24,7 @@ from monitor.pipeline.group import (
     bridged,
     create_event,
     find_events,
-    recent_times,
+    recent_counts,
 )
 from monitor.scoring.events import merge as merge_events
 from monitor.scoring.grade import Reason, apply_floors, grade_for, grade_label, one_line
@@ -125,7 +125,7 @@ def analyse_one(
         report.events_merged += 1
         log.info("事件 #%s 并入 #%s（信息 #%s 同属两者）：%s", other.id, ev.id, m.id, other.title)
     add_to_event(s, ev, m, score, settings.scoring.sentiment.negative_at, now)
-    regrade(ev, score, app, _spikes(s, ev, m, score, app))
+    regrade(ev, score, app, _spikes(s, ev, score, app))
     text = f"{m.title}\n{m.text}"
     if created:
         open_case(s, ev, settings, book, text, now)
@@ -182,14 +182,15 @@ def _escalate_if_major(
         escalation.start(s, settings, ev, reason, now)
 
 
-def _spikes(s: Session, ev: Event, m: Mention, score: MentionScore, app: AppConfig) -> list[Reason]:
-    """Spike reasons for the event and for the mention's topics, at the mention's time."""
-    until = as_utc(m.published_at or m.fetched_at)
+def _spikes(s: Session, ev: Event, score: MentionScore, app: AppConfig) -> list[Reason]:
+    """Spike reasons for the event and for the mention's topics, up to the event's newest
+    mention: listings come newest first, and an older post analysed last must not hide
+    the burst the newer ones made."""
+    until = as_utc(ev.last_mention_at)
     return spike_reasons(
-        recent_times(s, until, event_id=ev.id),
-        {topic: recent_times(s, until, topic=topic) for topic in score.topics},
+        recent_counts(s, until, event_id=ev.id),
+        {topic: recent_counts(s, until, topic=topic) for topic in score.topics},
         score.topics,
-        until,
         app.settings.scoring.grading,
     )
 

@@ -8,17 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import func, select
+from sqlalchemy import Float, Integer, cast, func, literal, select
 from sqlalchemy.orm import Session
 
 from monitor.clock import as_utc
 from monitor.config.models import EventsConfig
 from monitor.scoring import heat
 from monitor.scoring.scorer import MentionScore
+from monitor.scoring.spikes import BASELINE_HOURS
 from monitor.storage.lookups import SEEN_AT, EventTerm, MentionTopic
-from monitor.storage.models import Event, Mention
+from monitor.storage.models import Event, Mention, UTCDateTime
 from workflow.states import OPEN_STATES
 
 MAX_TERMS = 40
@@ -248,23 +249,36 @@ def absorb(
     ev.updated_at = now
 
 
-def recent_times(
+def recent_counts(
     session: Session, until: datetime, event_id: int | None = None, topic: str | None = None
-) -> list[datetime]:
-    """Times of the mentions in the day before `until`, of one event or of one topic."""
-    since = until - timedelta(hours=25)
+) -> list[int]:
+    """Mentions per hour in the day before `until`, of one event or of one topic, oldest
+    hour first (as `spikes.hourly_counts` counts them): counted by the database, so a
+    busy event or topic costs one short answer, not a row per mention."""
+    hours = BASELINE_HOURS + 1
+    since = until - timedelta(hours=hours)
     if topic is not None:
         seen = MentionTopic.seen_at
-        q = select(seen).where(MentionTopic.topic == topic[:200], seen.between(since, until))
-        if event_id is not None:
-            q = q.join(Mention, Mention.id == MentionTopic.mention_id).where(
-                Mention.event_id == event_id
-            )
+        where = [MentionTopic.topic == topic[:200], seen.between(since, until)]
     else:
-        q = select(SEEN_AT).where(SEEN_AT.between(since, until))
-        if event_id is not None:
-            q = q.where(Mention.event_id == event_id)
-    return [as_utc(t) for t in session.scalars(q)]
+        seen = SEEN_AT
+        where = [Mention.event_id == event_id, seen.between(since, until)]
+    age = _hours_before(session, until, seen)
+    counts = [0] * hours
+    for bucket, n in session.execute(select(age, func.count()).where(*where).group_by(age)):
+        if 0 <= bucket < hours:
+            counts[hours - 1 - int(bucket)] += n
+    return counts
+
+
+def _hours_before(session: Session, until: datetime, seen: Any) -> Any:
+    """Whole hours from `seen` to `until`, in SQL (to the millisecond, then floored)."""
+    at = literal(until, UTCDateTime())
+    if session.get_bind().dialect.name == "sqlite":
+        ms = func.round((func.julianday(at) - func.julianday(seen)) * 86_400_000)
+    else:
+        ms = func.round(func.extract("epoch", at - seen) * 1000)
+    return cast(func.floor(cast(ms, Float) / 3_600_000), Integer)
 
 
 def age_hours(mention: Mention) -> float | None:

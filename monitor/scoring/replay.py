@@ -16,7 +16,7 @@ from monitor.config.types import grade_rank
 from monitor.pipeline.analyse import regrade  # the live event grading step
 from monitor.pipeline.group import absorb, age_hours, bridged, candidates_in, new_event
 from monitor.scoring.scorer import MentionScore, Scorer
-from monitor.scoring.spikes import spike_reasons
+from monitor.scoring.spikes import hourly_counts, spike_reasons
 from monitor.storage.models import Event, Mention
 
 
@@ -125,7 +125,15 @@ def replay(mentions: Iterable[Mention], scorer: Scorer, app: AppConfig, now: dat
             ev,
             score,
             app,
-            spike_reasons(event_times[key], topic_times, score.topics, when, grading),
+            spike_reasons(  # up to the event's newest mention, as the live stage counts
+                hourly_counts(event_times[key], as_utc(ev.last_mention_at)),
+                {
+                    t: hourly_counts(topic_times.get(t, ()), as_utc(ev.last_mention_at))
+                    for t in score.topics
+                },
+                score.topics,
+                grading,
+            ),
         )
         out.event_of[m.id] = key
         out.topics[m.id] = list(score.topics)

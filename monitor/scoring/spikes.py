@@ -56,24 +56,20 @@ def detect(counts: list[int], k: float = 3.0, min_count: int = 5) -> Spike | Non
 
 
 def spike_reasons(
-    event_times: Iterable[datetime],
-    topic_times: Mapping[str, Iterable[datetime]],
+    event_counts: list[int],
+    topic_counts: Mapping[str, list[int]],
     topics: list[str],
-    until: datetime,
     g: GradingConfig,
 ) -> list[Reason]:
-    """Spike reasons of an event and of a mention's topics at `until`, from mention times.
-
-    The same reasons the analysis stage gives; a replay passes the times it holds.
-    """
+    """Spike reasons of an event and of a mention's topics from their hourly counts
+    (`hourly_counts`, up to the mention's time). The same reasons the analysis stage
+    gives; a replay counts the times it holds."""
     out = []
-    found = detect(hourly_counts(event_times, until), g.spike_sigma, g.spike_min_count)
+    found = detect(event_counts, g.spike_sigma, g.spike_min_count)
     if found:
         out.append(Reason("spike", found.text("本事件"), g.spike_points))
     for topic in topics:
-        found = detect(
-            hourly_counts(topic_times.get(topic, ()), until), g.spike_sigma, g.spike_min_count
-        )
+        found = detect(topic_counts.get(topic, []), g.spike_sigma, g.spike_min_count)
         if found:
             out.append(Reason("spike", found.text(f"话题“{topic}”"), g.spike_points))
             break  # one topic spike is reason enough; the points do not add up
