@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any, Protocol
 
-from sqlalchemy import Float, Integer, cast, func, literal, select
+from sqlalchemy import Float, Integer, Select, bindparam, cast, func, select
 from sqlalchemy.orm import Session
 
 from monitor.clock import as_utc
@@ -256,29 +257,39 @@ def recent_counts(
     hour first (as `spikes.hourly_counts` counts them): counted by the database, so a
     busy event or topic costs one short answer, not a row per mention."""
     hours = BASELINE_HOURS + 1
-    since = until - timedelta(hours=hours)
-    if topic is not None:
-        seen = MentionTopic.seen_at
-        where = [MentionTopic.topic == topic[:200], seen.between(since, until)]
-    else:
-        seen = SEEN_AT
-        where = [Mention.event_id == event_id, seen.between(since, until)]
-    age = _hours_before(session, until, seen)
+    query = _count_query(session.get_bind().dialect.name, "topic" if topic else "event")
     counts = [0] * hours
-    for bucket, n in session.execute(select(age, func.count()).where(*where).group_by(age)):
+    rows = session.execute(
+        query,
+        {
+            "key": topic[:200] if topic else event_id,
+            "since": until - timedelta(hours=hours),
+            "until": until,
+        },
+    )
+    for bucket, n in rows:
         if 0 <= bucket < hours:
             counts[hours - 1 - int(bucket)] += n
     return counts
 
 
-def _hours_before(session: Session, until: datetime, seen: Any) -> Any:
-    """Whole hours from `seen` to `until`, in SQL (to the millisecond, then floored)."""
-    at = literal(until, UTCDateTime())
-    if session.get_bind().dialect.name == "sqlite":
-        ms = func.round((func.julianday(at) - func.julianday(seen)) * 86_400_000)
+@cache
+def _count_query(dialect: str, of: str) -> Select[tuple[int, int]]:
+    """The hourly count of an event's or a topic's mentions, built once per database
+    kind: it runs several times for every mention analysed."""
+    if of == "topic":
+        seen: Any = MentionTopic.seen_at
+        key = MentionTopic.topic == bindparam("key")
     else:
-        ms = func.round(func.extract("epoch", at - seen) * 1000)
-    return cast(func.floor(cast(ms, Float) / 3_600_000), Integer)
+        seen, key = SEEN_AT, Mention.event_id == bindparam("key")
+    since, until = bindparam("since", type_=UTCDateTime()), bindparam("until", type_=UTCDateTime())
+    # whole hours from `seen` to `until`, to the millisecond, then floored
+    if dialect == "sqlite":
+        ms = func.round((func.julianday(until) - func.julianday(seen)) * 86_400_000)
+    else:
+        ms = func.round(func.extract("epoch", until - seen) * 1000)
+    age = cast(func.floor(cast(ms, Float) / 3_600_000), Integer)
+    return select(age, func.count()).where(key, seen.between(since, until)).group_by(age)
 
 
 def age_hours(mention: Mention) -> float | None:
