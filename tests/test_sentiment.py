@@ -207,3 +207,23 @@ def test_labels_are_stored_and_the_latest_one_counts(database) -> None:  # noqa:
         add_label(s, m, "non_negative", "li", now)
     with database.session() as s:
         assert training_labels(s) == [("\n窗口工作人员态度很好", 0, 3.0)]
+
+
+def test_review_habits_do_not_override_weibo_usage() -> None:
+    """A word the product reviews use one way and Weibo text the other follows Weibo."""
+    from monitor.scoring.train import TrainOptions, train
+
+    reviews = [(f"东西便宜，第{i}次买了", 0, 1.0) for i in range(100)]
+    reviews += [(f"质量太差，第{i}次退货", 1, 1.0) for i in range(100)]
+    weibo = [("又被他占便宜了", 1, 1.0), ("今天一切都很顺利", 0, 1.0)] * 4
+    model = train(weibo, TrainOptions(epochs=4), off_domain=reviews)
+    assert model.negative("便宜了") > 0.5  # trained as one corpus it would be about 0.4
+    assert not any(f.startswith(("R|", "I|")) for f in model.weights)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["蓝瘦香菇，今天又被放鸽子了", "说好的年终奖泡汤了[泪]", "挂不上号，排了一上午"],
+)
+def test_everyday_letdowns_and_slang_are_negative(model, text: str) -> None:  # noqa: ANN001
+    assert model.negative(text) >= 0.7

