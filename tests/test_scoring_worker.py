@@ -148,3 +148,55 @@ def test_analyse_command_goes_on_until_everything_stored_is_analysed(tmp_path) -
     with ctx.db.session() as s:
         assert s.scalar(select(func.count()).where(Mention.analysed_at.is_(None))) == 0
     ctx.db.dispose()
+
+
+OWNER = """
+import sys, time
+from monitor.config import load_config
+from monitor.scoring.worker import ScoringWorker
+if __name__ == "__main__":
+    app = load_config(sys.argv[1], environ={"DATABASE_URL": "sqlite:///" + sys.argv[2]})
+    worker = ScoringWorker(app.settings, None)
+    worker.start(wait=True)
+    print("ready" if worker.ready else "failed", flush=True)
+    time.sleep(600)
+"""
+
+
+def test_a_crawl_killed_outright_leaves_no_worker_behind(tmp_path) -> None:  # noqa: ANN001
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    setup = prepare(tmp_path)
+    script = tmp_path / "owner.py"
+    script.write_text(OWNER, encoding="utf-8")
+    owner = subprocess.Popen(
+        [sys.executable, str(script), str(setup.config), str(tmp_path / "x.db")],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    try:
+        assert owner.stdout is not None and owner.stdout.readline().strip() == "ready"
+        children = subprocess.run(
+            ["pgrep", "-P", str(owner.pid)], capture_output=True, text=True
+        ).stdout.split()
+        assert children, "the worker (and multiprocessing's resource tracker) run"
+    finally:
+        os.kill(owner.pid, signal.SIGKILL)  # as kill -9 or the service's crawl timeout
+        owner.wait()
+
+    def alive(pid: str) -> bool:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except FileNotFoundError:
+            return False
+        return state != "Z"
+
+    deadline = time.monotonic() + 15
+    while any(alive(p) for p in children) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [p for p in children if alive(p)], "a worker outlived its crawl"

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
+import threading
+import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import NamedTuple
@@ -20,6 +23,7 @@ from monitor.scoring.scorer import MentionScore, Scorer
 
 log = logging.getLogger(__name__)
 START_TIMEOUT = 120.0  # seconds a batch may wait for the worker once it is running
+PARENT_POLL = 1.0  # seconds between the worker's checks that the crawl is still there
 
 
 class ToScore(NamedTuple):
@@ -63,6 +67,7 @@ class ScoringWorker:
                 self._started.add_done_callback(self._on_start)
             if wait and self._started is not None:
                 self._started.result(timeout=START_TIMEOUT)
+                self.ready = True  # (its callback may not have run yet)
         except Exception as e:  # noqa: BLE001 - any failure: the analysis stage scores them
             self._fail(e)
 
@@ -128,7 +133,16 @@ _scorer: Scorer | None = None
 
 def _start(settings: Settings, trained_path: Path | None) -> None:
     global _scorer
+    # A crawl killed outright (kill -9, the service's timeout) cannot end its worker:
+    # the worker ends itself when its parent is gone.
+    threading.Thread(target=_exit_with, args=(os.getppid(),), daemon=True).start()
     _scorer = Scorer(settings, trained_path=trained_path)
+
+
+def _exit_with(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL)
+    os._exit(0)
 
 
 def _ready() -> bool:
