@@ -130,10 +130,12 @@ class Ingest:
     def _write(self, items: list[Normalised], scoring: Scoring | None = None) -> None:
         """One transaction. Another crawler process writing to the same SQLite file can
         make it busy: the batch is then retried as a whole."""
-        scores = scoring.result() if scoring is not None else None
+        scored = scoring.result() if scoring is not None else [None] * len(items)
+        scores = [done.score if done else None for done in scored]
+        simhashes = [done.simhash if done else None for done in scored]
         for attempt in range(1, LOCK_RETRIES + 1):
             try:
-                tally = self._store(items, scores)
+                tally = self._store(items, scores, simhashes)
                 break
             except OperationalError as e:
                 if attempt == LOCK_RETRIES:
@@ -172,7 +174,10 @@ class Ingest:
         )
 
     def _store(
-        self, items: list[Normalised], scores: list[MentionScore | None] | None = None
+        self,
+        items: list[Normalised],
+        scores: list[MentionScore | None],
+        simhashes: list[tuple[int, bool] | None],
     ) -> dict[str, tuple[int, int, list[str]]]:
         """The batch at once; when that fails (one bad item, or another writer storing one
         of them meanwhile), one by one, each in its own savepoint (left to the analysis
@@ -182,7 +187,7 @@ class Ingest:
         with self.db.session() as s:
             try:
                 with s.begin_nested():
-                    outcome = store_batch(s, self.app.settings, items, now, scores)
+                    outcome = store_batch(s, self.app.settings, items, now, scores, simhashes)
             except OperationalError:
                 raise
             except (SQLAlchemyError, TypeError, ValueError) as e:

@@ -19,6 +19,7 @@ from monitor.context import Context
 from monitor.ingest import Ingest
 from monitor.pipeline.analyse import analyse_pending
 from monitor.scoring.worker import ScoringWorker
+from monitor.storage.collection import Fingerprint
 from monitor.storage.lookups import MentionTopic
 from monitor.storage.migrate import upgrade
 from monitor.storage.models import Alert, Event, Mention
@@ -32,6 +33,12 @@ POSTS = [
     "城东隧道积水，车辆被困，消防正在救援",
     "图书馆新馆开放，周末带孩子去看书，环境很好",
     "青峰山景区停车场乱收费的事情有人管吗",
+    # long enough to be compared as copies (simhash.MIN_CHARS): a repost of the post after
+    # it, which is five minutes older (post i is published 5*i minutes ago)
+    "转发微博 //@云川热线: 城西老旧小区加装电梯工程停工三个月，住户多次向街道和住建部门反映，"
+    "至今没有答复，希望有关部门尽快协调复工",
+    "城西老旧小区加装电梯工程停工三个月，住户多次向街道和住建部门反映，至今没有答复，"
+    "希望有关部门尽快协调复工",
 ]
 
 
@@ -71,8 +78,13 @@ def crawl_and_analyse(tmp: Path, database_url: str, worker):  # noqa: ANN001, AN
             for m in s.scalars(select(Mention))
         )
         alerts = len(list(s.scalars(select(Alert))))
+        url = {m.id: m.url for m in s.scalars(select(Mention))}
+        copies = sorted(
+            (url[f.mention_id], f.simhash, url.get(f.duplicate_of_id))  # type: ignore[arg-type]
+            for f in s.scalars(select(Fingerprint))
+        )
     ctx.db.dispose()
-    return before, topic_rows, events, mentions, alerts
+    return before, topic_rows, events, mentions, alerts, copies
 
 
 def worker_for(app):  # noqa: ANN001, ANN201
@@ -92,7 +104,7 @@ def two_databases(request: pytest.FixtureRequest, tmp_path) -> Iterator[tuple[st
 
 def test_scored_while_stored_gives_what_analysis_gives(tmp_path, two_databases) -> None:  # noqa: ANN001
     with_worker, without = two_databases
-    before, topic_rows, events, mentions, alerts = crawl_and_analyse(
+    before, topic_rows, events, mentions, alerts, copies = crawl_and_analyse(
         tmp_path / "worker", with_worker, worker_for
     )
     # scored as stored: grades and reasons are there before analysis runs
@@ -100,8 +112,13 @@ def test_scored_while_stored_gives_what_analysis_gives(tmp_path, two_databases) 
     assert topic_rows >= 3  # the 景区收费 posts, counted for topic spikes at once
     plain = crawl_and_analyse(tmp_path / "plain", without, None)
     assert all(grade is None for grade, _ in plain[0].values())
-    assert (events, mentions, alerts) == plain[2:]
+    assert (events, mentions, alerts, copies) == plain[2:]
     assert any("景区" in title for title, *_ in events) and alerts >= 1
+    # the repost and the post it copies are one story, whichever process hashed them
+    # (which of the two is the link's root does not matter: the propagation path is
+    # ordered by publication time)
+    repost, post = "https://m.weibo.cn/detail/6", "https://m.weibo.cn/detail/7"
+    assert {(a, b) for a, _, b in copies if b} in ({(post, repost)}, {(repost, post)})
 
 
 def test_a_worker_that_cannot_start_leaves_scoring_to_analysis(tmp_path, caplog) -> None:  # noqa: ANN001
@@ -112,7 +129,7 @@ def test_a_worker_that_cannot_start_leaves_scoring_to_analysis(tmp_path, caplog)
         return ScoringWorker(app.settings, broken)
 
     url = f"sqlite:///{tmp_path}/w.db"
-    before, topic_rows, events, mentions, alerts = crawl_and_analyse(
+    before, topic_rows, events, mentions, alerts, copies = crawl_and_analyse(
         tmp_path / "broken", url, broken_worker
     )
     assert all(grade is None for grade, _ in before.values()) and topic_rows == 0

@@ -7,14 +7,14 @@ import hashlib
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from monitor.config import load_config
 from monitor.errors import NotMigrated
 from monitor.ingest import Ingest
 from monitor.pipeline.normalise import canonical_url, clean_text, normalise
 from monitor.storage.db import Database
-from monitor.storage.migrate import require_migrated, upgrade
+from monitor.storage.migrate import HEAD, head_revisions, require_migrated, upgrade
 from monitor.storage.models import Evidence, Mention, Source
 from tests.helpers.configs import CONFIG
 
@@ -99,3 +99,27 @@ def test_unmigrated_database_is_refused_with_the_fix(tmp_path) -> None:
     upgrade(db)
     require_migrated(db)  # now fine
     upgrade(db)  # and idempotent
+
+
+def test_the_checked_head_is_the_newest_migration() -> None:
+    # require_migrated compares with HEAD instead of loading every migration script:
+    # a new migration must move HEAD, or every command would refuse the new schema.
+    assert head_revisions() == {HEAD}
+
+
+@pytest.mark.parametrize(
+    ("version", "says"),
+    [
+        ("0007", f"版本为 0007，低于程序需要的 {HEAD}。请先运行 `yuqing init`"),
+        ("9001", f"版本为 9001，与程序需要的 {HEAD} 不符"),
+    ],
+)
+def test_a_schema_behind_or_ahead_of_the_code_is_refused(
+    database: Database, version: str, says: str
+) -> None:
+    require_migrated(database)
+    with database.engine.begin() as c:
+        c.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": version})
+    with pytest.raises(NotMigrated) as refused:
+        require_migrated(database)
+    assert says in str(refused.value)

@@ -118,16 +118,24 @@ def store_batch(
     items: list[Normalised],
     now: datetime,
     scores: Sequence[MentionScore | None] | None = None,
+    simhashes: Sequence[tuple[int, bool] | None] | None = None,
 ) -> list[bool]:
     """`store` for many items at once: one query for what is stored already, one INSERT
     each for the mentions, their fingerprints and their evidence. True for each item
     stored, False for one stored before (refreshed, as by `store`). Raises IntegrityError
     when another writer stored one of them meanwhile: the caller, having wrapped this in a
     savepoint, then stores the items one by one with `store`. `scores` (one per item, or
-    None) are stored with the new mentions, for the analysis stage to use as they are."""
-    scored = dict(zip((n.canonical_url for n in items), scores or (), strict=False))
+    None) are stored with the new mentions, for the analysis stage to use as they are;
+    `simhashes` (one per item, or None) are `simhash_comparable` of each text, computed
+    elsewhere (the scoring worker), and computed here where missing."""
+    urls = [n.canonical_url for n in items]
+    scored = dict(zip(urls, scores or (), strict=False))
+    given = dict(zip(urls, simhashes or (), strict=False))
     # The CPU work first, so the database is held only for the statements.
-    hashes = {n.canonical_url: simhash_comparable(n.text or n.title) for n in items}
+    hashes = {
+        n.canonical_url: given.get(n.canonical_url) or simhash_comparable(n.text or n.title)
+        for n in items
+    }
     packed = {n.canonical_url: _pack(n.raw) for n in items if n.raw is not None}
     names = sorted({n.source for n in items})
     if session.get_bind().dialect.name == "sqlite":

@@ -2,7 +2,9 @@
 
 The crawl's storage thread sends each batch here before storing it and waits (without the
 interpreter lock) while the crawl goes on fetching and parsing. What comes back is stored
-with the mentions, and the analysis stage then only groups them. Anything not scored here
+with the mentions, and the analysis stage then only groups them. The worker also computes
+each mention's SimHash, which storage needs for near-duplicates: Python work that would
+otherwise hold the crawl process's one interpreter lock. Anything not scored here
 (a small crawl, a batch stored one by one, a worker that failed) is scored by the analysis
 stage as before: this is a shortcut, never the only way a mention gets its score.
 """
@@ -19,6 +21,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from monitor.config.models import Settings
+from monitor.pipeline.simhash import simhash_comparable
 from monitor.scoring.scorer import MentionScore, Scorer
 
 log = logging.getLogger(__name__)
@@ -36,6 +39,14 @@ class ToScore(NamedTuple):
     likes: int
     tier: str
     age_hours: float | None
+
+
+class Scored(NamedTuple):
+    """What comes back for one mention: its score (None when scoring it failed: the
+    analysis stage scores it) and `simhash_comparable` of its text (or title)."""
+
+    score: MentionScore | None
+    simhash: tuple[int, bool]
 
 
 class ScoringWorker:
@@ -111,8 +122,8 @@ class Scoring:
     def __init__(self, worker: ScoringWorker, size: int, future: Future | None) -> None:
         self.worker, self.size, self.future = worker, size, future
 
-    def result(self) -> list[MentionScore | None]:
-        """A score for each, or None where it could not be scored here (then the
+    def result(self) -> list[Scored | None]:
+        """A Scored for each, or None where it could not be scored here (then the
         analysis stage scores it). While the worker is still starting (loading the
         model takes seconds), a batch is not held back for it: the crawl never waits
         for the worker's start. A worker that fails once is not used again."""
@@ -149,13 +160,14 @@ def _ready() -> bool:
     return _scorer is not None
 
 
-def _score_all(batch: list[ToScore]) -> list[MentionScore | None]:
+def _score_all(batch: list[ToScore]) -> list[Scored]:
     assert _scorer is not None
-    out: list[MentionScore | None] = []
+    out: list[Scored] = []
     for x in batch:
         try:
-            out.append(_scorer.score(*x))
+            score: MentionScore | None = _scorer.score(*x)
         except Exception:  # noqa: BLE001 - this one is left to the analysis stage
             log.exception("评分失败：%s", x.title[:60])
-            out.append(None)
+            score = None
+        out.append(Scored(score, simhash_comparable(x.text or x.title)))
     return out
