@@ -15,12 +15,14 @@ from /proc (they run on the same cores; other clients' work is counted too). Run
   +group `yuqing analyse` afterwards: grouping into events, cases, clocks and alerts (and
          scoring of what the crawl left unscored)
   redis1 / redis2  the full crawl on scrapy-redis with one, then two processes (REDIS_URL),
+         through the batched frontier (spiders/frontier.py); in SQLite rounds, also one
+         process through scrapy-redis's own scheduler (three round trips a page),
          into SQLite and, when the server answers, into PostgreSQL (YUQING_BENCH_PG); in
          distributed mode each crawler process is meant to take one core, so scoring is
          left to the analysis stage (`crawl.score_while_crawling: auto`)
 The machine is shared, so each pair is run ROUNDS times, interleaved (bare, full, bare,
 full, ...), and the best round of each is compared; every round's time is printed too.
-Usage: python bench/crawl.py [PAGES] [--rounds N]   (defaults 5000 and 2)
+Usage: python bench/crawl.py [PAGES] [--rounds N] [--only single|redis]   (5000, 2, both)
 """
 
 from __future__ import annotations
@@ -159,6 +161,17 @@ p.crawl(Bare); p.start()
 # process, then in two at once. On a shared virtual machine the second core is not always
 # a whole core (seen here: two loops at once took 1.0-1.5x the time of one).
 SPIN = [sys.executable, "-c", "d = {}\nfor i in range(15_000_000): d[i & 1023] = i * 3 + 1"]
+
+
+# `python -m monitor` with scrapy-redis's own scheduler in place of spiders/frontier.py's:
+# the baseline for the batched round trips (three synchronous ones a page).
+STOCK_SCHEDULER = (
+    "import runpy, sys, spiders.distributed as d\n"
+    "d.SCHEDULER = 'scrapy_redis.scheduler.Scheduler'\n"
+    "runpy.run_module('monitor', run_name='__main__', alter_sys=True)"
+)
+
+STOCK_LABEL = "scrapy-redis stock scheduler, SQLite"
 
 
 @dataclass
@@ -347,27 +360,32 @@ def main() -> None:
                 targets = [("SQLite", None)] + ([("PostgreSQL", pg_url)] if pg_url else [])
                 for db_name, db_url in targets:
                     for r in range(ROUNDS):
-                        for procs in (1, 2):
-                            record(
-                                f"machine: CPU loop, {procs} process(es)",
-                                run([SPIN] * procs, dict(os.environ), tmp / "spin"),
-                                None,
-                            )
+                        # the stock scrapy-redis scheduler beside ours, in one process
+                        # and on SQLite only: what it costs does not depend on the database
+                        variants = [(1, ""), (2, "")] + ([(1, "stock")] if not db_url else [])
+                        for procs, scheduler in variants:
+                            if not scheduler:
+                                record(
+                                    f"machine: CPU loop, {procs} process(es)",
+                                    run([SPIN] * procs, dict(os.environ), tmp / "spin"),
+                                    None,
+                                )
                             if db_url:  # one schema: empty it by migrating a fresh one
                                 db_url = _fresh(db_url)
-                            config, env = prepare(tmp, url, f"redis{procs}-{db_name}-{r}", db_url)
+                            name = f"redis{procs}{scheduler}-{db_name}-{r}"
+                            config, env = prepare(tmp, url, name, db_url)
                             env |= {
                                 "REDIS_URL": REDIS_URL,
                                 "YUQING_CRAWL_SLOT": str(time.time_ns()),
                             }
-                            done = run(
-                                [yuqing(config, *crawl)] * procs,
-                                env,
-                                tmp / f"redis{procs}{db_name}{r}",
-                            )
-                            record(
-                                f"scrapy-redis, {procs} process(es), {db_name}", done, stored(env)
-                            )
+                            cmd = yuqing(config, *crawl)
+                            if scheduler:
+                                cmd[1:3] = ["-c", STOCK_SCHEDULER]
+                            done = run([cmd] * procs, env, tmp / name)
+                            label = f"scrapy-redis, {procs} process(es), {db_name}"
+                            if scheduler:
+                                label = STOCK_LABEL
+                            record(label, done, stored(env))
     site.close()
     report(results, n, why)
     if scored is not None:
@@ -416,13 +434,18 @@ def report(results: dict[str, list[tuple[Run, int | None]]], n: int, why: str | 
         if one and two:
             ratio = one.secs / two.secs
             print(f"two processes / one on scrapy-redis, {db}: {ratio:.2f}x (target >= 1.7x)")
-    one, two = (
-        best.get("machine: CPU loop, 1 process(es)"),
-        best.get("machine: CPU loop, 2 process(es)"),
-    )
-    if one and two:
+    one, stock = best.get("scrapy-redis, 1 process(es), SQLite"), best.get(STOCK_LABEL)
+    if one and stock:
         print(
-            f"the machine itself: two CPU-bound processes do {2 * one.secs / two.secs:.2f}x "
+            f"batched frontier / stock scrapy-redis scheduler, 1 process: "
+            f"{stock.secs / one.secs:.2f}x by pages/s, {stock.cpu / one.cpu:.2f}x by CPU seconds, "
+            f"Redis+SQLite CPU {stock.db_cpu:.1f} s -> {one.db_cpu:.1f} s"
+        )
+    spin = [best.get(f"machine: CPU loop, {n} process(es)") for n in (1, 2)]
+    if spin[0] and spin[1]:
+        work = 2 * spin[0].secs / spin[1].secs
+        print(
+            f"the machine itself: two CPU-bound processes do {work:.2f}x "
             "the work of one in the same time (best rounds; every round above)"
         )
     if why is not None:

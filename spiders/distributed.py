@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-SCHEDULER = "scrapy_redis.scheduler.Scheduler"
+SCHEDULER = "spiders.frontier.BatchedScheduler"  # scrapy-redis's, in batches
 DUPEFILTER = "scrapy_redis.dupefilter.RFPDupeFilter"
 KEEP_SLOTS = 3  # keys live this many intervals (at least an hour)
 
