@@ -7,7 +7,6 @@ or many. The keys expire a few intervals later; nothing has to clean up after a 
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -34,7 +33,6 @@ def keys(source: str, slot: int) -> tuple[str, str]:
 
 def crawler_settings(redis_url: str, source: str, slot: int) -> dict[str, Any]:
     """Settings for one source's crawler in distributed mode."""
-    quiet_library_deprecations()
     queue, dupefilter = keys(source, slot)
     return {
         "SCHEDULER": SCHEDULER,
@@ -50,17 +48,6 @@ def crawler_settings(redis_url: str, source: str, slot: int) -> dict[str, Any]:
         "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.FifoQueue",
         "EXTENSIONS": {"spiders.distributed.SharedFrontier": 500},
     }
-
-
-def quiet_library_deprecations() -> None:
-    """scrapy-redis 0.9 still passes `spider=` to Scrapy's stats, which Scrapy 2.13+
-    deprecates: two warnings at the top of every distributed crawl's log that nobody who
-    runs the service can act on. Only those two are silenced."""
-    warnings.filterwarnings(
-        "ignore",
-        message="Passing a 'spider' argument to StatsCollector",
-        module=r"scrapy_redis\.",
-    )
 
 
 def expire(redis_url: str, source: str, slot: int, interval: timedelta) -> None:

@@ -54,7 +54,9 @@ return out
 
 class BatchedScheduler(Scheduler):
     """scrapy_redis.scheduler.Scheduler with batched round trips; same settings and keys
-    (a FIFO queue: SCHEDULER_QUEUE_CLASS must stay scrapy_redis.queue.FifoQueue)."""
+    (a FIFO queue: SCHEDULER_QUEUE_CLASS must stay scrapy_redis.queue.FifoQueue). Its
+    stats are counted without the `spider=` argument scrapy-redis 0.9 still passes, which
+    Scrapy 2.13+ deprecates with a warning at the top of every crawl's log."""
 
     POP_BATCH = 16
     PUSH_BATCH = 64

@@ -164,7 +164,7 @@ def test_yuqing_crawl_in_distributed_mode_stores_every_page_and_logs_no_library_
         server.shutdown()
         _forget(slot)
     assert done.returncode == 0, done.stderr[-2000:]
-    # scrapy-redis calls Scrapy's stats in a way Scrapy deprecates: the log of every
-    # distributed crawl began with two such warnings, which no operator can act on
+    # scrapy-redis's own scheduler calls Scrapy's stats in a way Scrapy deprecates: the log
+    # of every distributed crawl began with two such warnings, which no operator can act on
     assert "Warning" not in done.stderr, done.stderr[-2000:]
     assert f"采集 shared-news：新入库 {PAGES} 条，重复 0 条" in done.stderr
