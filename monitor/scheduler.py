@@ -9,10 +9,9 @@ from datetime import datetime, timedelta
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from monitor.clock import BEIJING, beijing, utcnow
+from monitor.clock import BEIJING, utcnow
 from monitor.context import Context
 from monitor.crawl import crawl_child
-from monitor.digest.daily import write_daily
 from monitor.emergency import run_emergency
 from monitor.evidence import drop_expired
 from monitor.notices import notify_calendar_fallback, notify_source_health
@@ -21,6 +20,8 @@ from monitor.notify.base import Channel
 from monitor.notify.dispatcher import deliver_due
 from monitor.overdue import check_overdue
 from monitor.pipeline.analyse import analyse_pending
+from monitor.reports import schedule as reports
+from monitor.reports.periods import previous_month
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ def build_scheduler(ctx: Context, channels: dict[str, Channel]) -> BackgroundSch
         executors={
             "default": ThreadPoolExecutor(4),
             "crawl": ThreadPoolExecutor(svc.crawl.concurrent_crawls),
+            "reports": ThreadPoolExecutor(1),
         },
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
     )
@@ -144,12 +146,14 @@ def build_scheduler(ctx: Context, channels: dict[str, Channel]) -> BackgroundSch
         name="工作日历检查",
         next_run_time=start,
     )
+    # Reports: made once per period however many processes run (reports/schedule.py), on
+    # the "reports" executor so a long build never delays a crawl, analysis or alert.
     hour, minute = (int(x) for x in svc.digest.at.split(":"))
     sched.add_job(
         _guarded(
             "digest",
-            lambda: write_daily(
-                ctx.db, ctx.app, (beijing(utcnow()) - timedelta(days=1)).date(), utcnow()
+            lambda: reports.make_digest(
+                ctx.db, ctx.app, reports.latest_digest_day(svc.digest.at, utcnow()), utcnow()
             ),
         ),
         "cron",
@@ -157,5 +161,31 @@ def build_scheduler(ctx: Context, channels: dict[str, Channel]) -> BackgroundSch
         minute=minute,
         id="digest",
         name="舆情日报",
+        executor="reports",
+    )
+    if svc.digest.assessment_day:
+        hour, minute = (int(x) for x in svc.digest.assessment_at.split(":"))
+        sched.add_job(
+            _guarded(
+                "assessment",
+                lambda: reports.make_assessment(
+                    ctx.db, ctx.app, previous_month(utcnow()), utcnow()
+                ),
+            ),
+            "cron",
+            day=svc.digest.assessment_day,
+            hour=hour,
+            minute=minute,
+            id="assessment",
+            name="月度考核通报",
+            executor="reports",
+        )
+    sched.add_job(
+        _guarded("reports catch-up", lambda: reports.catch_up(ctx.db, ctx.app, utcnow())),
+        "date",
+        run_date=start + timedelta(seconds=30),
+        id="reports-catch-up",
+        name="补发停机期间的报告",
+        executor="reports",
     )
     return sched

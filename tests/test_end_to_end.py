@@ -16,9 +16,10 @@ from sqlalchemy import func, select
 from monitor.clock import beijing, utcnow
 from monitor.config import load_config
 from monitor.context import Context
-from monitor.digest.daily import write_daily
 from monitor.notify.console import ConsoleChannel
 from monitor.notify.dispatcher import deliver_due
+from monitor.reports.daily import build_daily, digest_day_for
+from monitor.reports.store import make
 from monitor.samplesite import serve
 from monitor.storage.models import Alert, Event, Mention
 from monitor.views import departments, event_summary, list_events
@@ -120,9 +121,19 @@ def test_sample_story_is_collected_graded_routed_and_timed(sample_run) -> None: 
         undelivered = select(func.count(Alert.id)).where(Alert.status.in_(("pending", "failed")))
         assert s.scalar(undelivered) == 0  # sent, or merged into a newer update of its event
 
-    # The daily digest names the events and their clocks.
-    path = write_daily(ctx.db, ctx.app, beijing(now).date(), now)
-    html = path.read_text(encoding="utf-8")
+    # The daily digest names the events and their clocks, in every format.
+    day = digest_day_for(ctx.settings.service.digest.at, now)
+    made = make(
+        ctx.db,
+        ctx.app,
+        lambda s: build_daily(s, ctx.app, day, now),
+        "daily:e2e",
+        ["html", "md"],
+        "test",
+        now,
+    )
+    html = made.paths[0].read_text(encoding="utf-8")
+    assert made.paths[0].suffix == ".html" and made.paths[1].suffix == ".md"
     assert "舆情日报" in html and fee.title in html and "发布权威信息" in html
 
     # The console's health check counts what a user sees.

@@ -21,6 +21,7 @@ from monitor.storage.scoring import SentimentLabel
 from monitor.users import ROLES, create_user, rotate_token, user_for_token
 from monitor.web import create_app
 from tests.helpers.console import APP, BROKEN_REASON, MENTION_XSS, NOW, XSS, bearer, seed
+from tests.test_reports_web import ROUTE_PATHS as REPORTS_ROUTE_PATHS
 from tests.test_scoring_api import ROUTE_PATHS as SCORING_ROUTE_PATHS
 from tests.test_workflow_api import ROUTE_PATHS as WORKFLOW_ROUTE_PATHS
 
@@ -117,6 +118,7 @@ def test_no_route_is_left_without_a_role_check(web) -> None:
         | WORKFLOW_ROUTE_PATHS
         | SCORING_ROUTE_PATHS
         | INTAKE_ROUTE_PATHS
+        | REPORTS_ROUTE_PATHS
     )
     for method, path, route in routes:
         if is_public(path):

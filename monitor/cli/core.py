@@ -1,11 +1,11 @@
-"""Core commands: set-up, running the service, crawling, events, digest, clocks, users."""
+"""Core commands: set-up, running the service, crawling, events, clocks, users."""
 
 from __future__ import annotations
 
 import json
 import logging
 import sys
-from datetime import date, datetime
+from datetime import datetime
 
 import click
 
@@ -180,23 +180,6 @@ def events(obj: Obj, state: str | None, as_json: bool) -> None:
         )
         click.echo(f"       {dept} | {when}")
         click.echo(f"       依据：{v['reasons']}")
-
-
-@cli.command()
-@click.option("--date", "day", required=True, help="日报日期 YYYY-MM-DD（北京时间）。")
-@click.pass_obj
-def digest(obj: Obj, day: str) -> None:
-    """生成指定日期的舆情日报（HTML），输出文件路径。"""
-    from monitor.digest.daily import write_daily
-    from monitor.storage.migrate import require_migrated
-
-    try:
-        d = date.fromisoformat(day)
-    except ValueError:
-        raise click.BadParameter(f"应为 YYYY-MM-DD，实际为 {day!r}", param_hint="--date") from None
-    require_migrated(obj.ctx.db)
-    path = write_daily(obj.ctx.db, obj.ctx.app, d, utcnow())
-    click.echo(str(path))
 
 
 @cli.command()

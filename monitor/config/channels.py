@@ -22,6 +22,7 @@ ALERT_KINDS = (
     "escalation",
     "source_health",
     "calendar_fallback",
+    "digest",  # a finished report: 日报, 专报, 考核, 留言公开清单 (monitor/notify/outbox.py)
 )
 
 

@@ -74,16 +74,36 @@ class IntervalConfig(Strict):
     interval: Duration = timedelta(seconds=5)
 
 
-class DigestConfig(Strict):
-    at: str = "08:00"
-    output_dir: str = "var/digests"
+ReportFormat = Literal["html", "docx", "md", "pdf"]
+HHMM = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 
-    @field_validator("at")
+
+class DigestConfig(Strict):
+    """Reports (monitor/reports/): the daily digest's time and the monthly assessment's."""
+
+    # the daily digest (舆情日报) is made at this Beijing time and covers the 24 h before it
+    at: str = "08:00"
+    output_dir: str = "var/reports"
+    issuer: str = "舆情监测办公室"  # the issuing unit printed on every report (落款)
+    # what the scheduled reports are written as; pdf needs Chromium or LibreOffice
+    formats: list[ReportFormat] = ["html", "docx", "md"]
+    # the monthly assessment (考核) of the month before, on this day of the month; 0: never
+    assessment_day: int = Field(1, ge=0, le=28)
+    assessment_at: str = "09:00"
+
+    @field_validator("at", "assessment_at")
     @classmethod
     def _hhmm(cls, v: str) -> str:
-        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", v):
+        if not HHMM.fullmatch(v):
             raise ValueError(f"应为 HH:MM 格式的时刻，实际为 {v!r}")
         return v
+
+    @field_validator("formats")
+    @classmethod
+    def _some(cls, v: list[str]) -> list[str]:
+        if not v:
+            raise ValueError("至少要有一种格式（html、docx、md、pdf）")
+        return list(dict.fromkeys(v))
 
 
 class EventsConfig(Strict):

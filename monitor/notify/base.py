@@ -28,7 +28,10 @@ class Channel(Protocol):
 
     def send(self, payload: dict[str, Any], now: datetime) -> SendResult: ...
 
-    def delivered(self, key: str, since: datetime) -> bool | None:
-        """After a crash mid-send: did the alert with this key reach the receiver?
-        True / False when the receiver can be asked, None when it cannot."""
+    def delivered(
+        self, key: str, since: datetime, payload: dict[str, Any] | None = None
+    ) -> bool | None:
+        """After a crash mid-send: did the alert with this key (and this stored payload, which
+        names a report's files) reach the receiver? True / False when the receiver can be
+        asked, None when it cannot."""
         ...

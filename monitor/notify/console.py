@@ -8,6 +8,7 @@ from typing import Any, TextIO
 
 from monitor.notify.base import SendResult
 from monitor.notify.render import render_text
+from monitor.notify.reports import console_line, is_report
 
 
 class ConsoleChannel:
@@ -15,7 +16,9 @@ class ConsoleChannel:
 
     idempotent = False
 
-    def delivered(self, key: str, since: datetime) -> bool | None:
+    def delivered(
+        self, key: str, since: datetime, payload: dict[str, Any] | None = None
+    ) -> bool | None:
         return None  # a terminal keeps no record to ask
 
     def __init__(self, name: str, stream: TextIO | None = None) -> None:
@@ -25,7 +28,8 @@ class ConsoleChannel:
     def send(self, payload: dict[str, Any], now: datetime) -> SendResult:
         stream = self.stream or sys.stdout
         try:
-            stream.write(render_text(payload, now) + "\n")
+            text = console_line(payload) if is_report(payload) else render_text(payload, now)
+            stream.write(text + "\n")
             stream.flush()
         except OSError as e:
             return SendResult(False, retry=True, error=f"写入终端失败：{e}")

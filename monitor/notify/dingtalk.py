@@ -14,10 +14,13 @@ from monitor.config.types import Secret
 from monitor.notify.base import SendResult
 from monitor.notify.http import post_json
 from monitor.notify.markdown import render_markdown
+from monitor.notify.reports import is_report, robot_markdown
 from monitor.notify.robot import robot_result
 
 # errcodes a later attempt can cure: 130101 sending too fast, -1 system busy
 _RETRY_CODES = {130101, -1}
+# The custom robot takes a markdown text of up to 20,000 bytes; a report's summary is cut to it.
+MAX_BYTES = 20000
 
 
 def sign(secret: str, timestamp_ms: int) -> str:
@@ -32,7 +35,9 @@ class DingTalkChannel:
 
     idempotent = False
 
-    def delivered(self, key: str, since: datetime) -> bool | None:
+    def delivered(
+        self, key: str, since: datetime, payload: dict[str, Any] | None = None
+    ) -> bool | None:
         return None  # the receiver offers no way to look a message up
 
     def __init__(
@@ -51,7 +56,10 @@ class DingTalkChannel:
         return f"{url}{sep}timestamp={timestamp_ms}&sign={sign(self._secret.get(), timestamp_ms)}"
 
     def send(self, payload: dict[str, Any], now: datetime) -> SendResult:
-        title, text = render_markdown(payload, now)
+        if is_report(payload):
+            title, text = robot_markdown(payload, MAX_BYTES)
+        else:
+            title, text = render_markdown(payload, now)
         body = {"msgtype": "markdown", "markdown": {"title": title, "text": text}}
         # DingTalk checks the signature's timestamp against its own clock: wall time here.
         out = post_json(self.url(int(time.time() * 1000)), body, self.timeout, "钉钉")

@@ -5,8 +5,12 @@ outage they arrive in the order they were raised, each saying how late it is.
 Exactly once across crashes: an alert is marked `sending` (committed) before it is handed to
 its channel. One still `sending` when a new dispatcher starts was interrupted mid-send (kill -9,
 power loss); its outcome is unknown, so it is reconciled, not blindly repeated: the channel is
-asked whether it arrived (Slack: message metadata); when the receiver deduplicates (webhooks:
-Idempotency-Key) it is simply sent again; otherwise it is sent again saying it may duplicate.
+asked whether it arrived (Slack: message metadata, or for a report the file it uploads); when
+the receiver deduplicates (webhooks: Idempotency-Key) it is simply sent again; otherwise it is
+sent again saying it may duplicate.
+
+A finished report goes through the same outbox (kind `digest`); its files are read from
+`report_files` just before each send and handed to the channel in a copy of the payload.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from sqlalchemy import func, select
 
 from monitor.clock import as_utc, fmt_beijing
 from monitor.notify.base import Channel, SendResult
+from monitor.notify.reports import is_report, with_attachments
 from monitor.storage.alerts import AlertAttempt
 from monitor.storage.db import Database
 from monitor.storage.models import Alert
@@ -128,7 +133,8 @@ def _reconcile(channel: Channel | None, alert: Alert) -> bool | None:
     if channel is None:
         return None
     try:
-        return channel.delivered(alert.key, alert.next_attempt_at - timedelta(minutes=1))
+        since = alert.next_attempt_at - timedelta(minutes=1)
+        return channel.delivered(alert.key, since, payload=alert.payload)
     except Exception:  # asking is best effort; not knowing is handled
         log.exception("channel %s could not be asked about alert %s", channel.name, alert.id)
         return None
@@ -215,6 +221,11 @@ def _send(
     if channel is None:
         return SendResult(False, retry=False, error=f"渠道 {name} 未配置"), 0
     payload = dict(alert.payload) | {"alert_key": alert.key}
+    if is_report(payload):
+        # the files' bytes go to the channel in this copy only, never into the outbox row
+        payload, gone = with_attachments(db, payload)
+        if gone:
+            return SendResult(False, retry=False, error=gone), 0
     thread = _thread_of(db, alert)
     if thread:
         payload["thread_ts"] = thread

@@ -1,7 +1,10 @@
-"""Email over SMTP: an HTML alert with a plain-text alternative, from the templates."""
+"""Email over SMTP: an HTML alert with a plain-text alternative, from the templates; a report
+as its own HTML page with a short plain-text alternative and its Word (and PDF) attached."""
 
 from __future__ import annotations
 
+import html as htmllib
+import re
 import smtplib
 import ssl
 from datetime import datetime
@@ -13,6 +16,7 @@ from monitor.config.channels import EmailChannel as EmailConfig
 from monitor.config.types import Secret
 from monitor.notify.base import SendResult
 from monitor.notify.render import deadline_lines, render_text
+from monitor.notify.reports import MEDIA_TYPES, attachment, head, is_report, notes, plain_text
 from monitor.templating import html_env
 
 
@@ -21,7 +25,9 @@ class EmailChannel:
 
     idempotent = False
 
-    def delivered(self, key: str, since: datetime) -> bool | None:
+    def delivered(
+        self, key: str, since: datetime, payload: dict[str, Any] | None = None
+    ) -> bool | None:
         return None  # the receiver offers no way to look a message up
 
     def __init__(
@@ -37,20 +43,60 @@ class EmailChannel:
         self._password = password
         self._tls = tls_context or ssl.create_default_context()
 
-    def message(self, payload: dict[str, Any], now: datetime) -> EmailMessage:
+    def _envelope(self, subject: str) -> EmailMessage:
         msg = EmailMessage()
-        msg["Subject"] = f"【{payload['kind_label']}】{payload['grade_label']} {payload['title']}"
+        msg["Subject"] = subject
         msg["From"] = self.cfg.sender
         msg["To"] = ", ".join(self.cfg.to)
         msg["Date"] = formatdate(localtime=False)
         msg["Message-ID"] = make_msgid(domain="yuqing.local")
-        msg.set_content(render_text(payload, now))
-        html = (
+        return msg
+
+    def _alert_html(self, payload: dict[str, Any], now: datetime) -> str:
+        return (
             html_env()
             .get_template("alerts/alert.html.j2")
             .render(a=payload, deadlines=deadline_lines(payload, now))
         )
-        msg.add_alternative(html, subtype="html")
+
+    def message(self, payload: dict[str, Any], now: datetime) -> EmailMessage:
+        if is_report(payload):
+            return self.report_message(payload, now)
+        msg = self._envelope(
+            f"【{payload['kind_label']}】{payload['grade_label']} {payload['title']}"
+        )
+        msg.set_content(render_text(payload, now))
+        msg.add_alternative(self._alert_html(payload, now), subtype="html")
+        return msg
+
+    def report_message(self, payload: dict[str, Any], now: datetime) -> EmailMessage:
+        """The report's own HTML file is the body (a self-contained page); the Word and PDF
+        files are attached, their Chinese names encoded as RFC 2231 parameters."""
+        subject = head(payload)
+        if payload.get("duplicate_label"):
+            subject += "（补发，可能重复）"
+        msg = self._envelope(subject)
+        msg.set_content(plain_text(payload))
+        page = attachment(payload, "html")
+        body = (
+            page["content"].decode("utf-8", errors="replace")
+            if page
+            else self._alert_html(payload, now)
+        )
+        msg.add_alternative(_with_notes(body, notes(payload)), subtype="html")
+        for fmt in ("docx", "pdf"):
+            file = attachment(payload, fmt)
+            if file is None:
+                continue
+            maintype, subtype = (MEDIA_TYPES.get(fmt) or file["media_type"]).split("/", 1)
+            msg.add_attachment(
+                file["content"],
+                maintype=maintype,
+                subtype=subtype,
+                # only in Content-Disposition (RFC 2231): with a non-ASCII `name` on it too,
+                # Python's header folding mangles the long Word media type into RFC 2047 words
+                filename=file["filename"],
+            )
         return msg
 
     def _connect(self) -> smtplib.SMTP:
@@ -85,3 +131,16 @@ class EmailChannel:
                 False, retry=False, error=f"部分收件人被拒收：{'、'.join(sorted(refused))}"
             )
         return SendResult.sent()
+
+
+def _with_notes(page: str, lines: list[str]) -> str:
+    """The delivery notes (late, possibly a duplicate) as a banner at the top of the page."""
+    if not lines:
+        return page
+    banner = "".join(
+        f'<p style="background:#fff3cd;padding:6px 10px;margin:0 0 8px;">{htmllib.escape(n)}</p>'
+        for n in lines
+    )
+    found = re.search(r"<body[^>]*>", page, re.IGNORECASE)
+    at = found.end() if found else 0
+    return page[:at] + banner + page[at:]

@@ -15,6 +15,7 @@ from monitor.config.types import at_least
 from monitor.notify.audience import audience
 from monitor.scoring.grade import grade_label, one_line
 from monitor.storage.models import Alert, Event
+from monitor.storage.reports import Report
 
 KINDS = {
     "new_event": "新舆情事件",
@@ -24,6 +25,14 @@ KINDS = {
     "escalation": "升级通知",
     "source_health": "信息源异常",
     "calendar_fallback": "工作日历缺少官方数据",
+    "digest": "舆情报告",
+}
+# What each kind of report (monitor/storage/reports.py `Report.kind`) is called in a message.
+REPORT_LABELS = {
+    "daily": "舆情日报",
+    "special": "舆情专报",
+    "assessment": "考核通报",
+    "messages": "留言公开清单",
 }
 
 
@@ -107,6 +116,43 @@ def enqueue_notice(
     }
     channels = notice_channels(settings, kind)
     return _queue(session, channels, kind, key, None, payload, now, audience(kind))
+
+
+def report_payload(report: Report, public_url: str) -> dict[str, Any]:
+    """What an alert about a finished report carries: names of its files, never their bytes
+    (the dispatcher attaches those from `report_files` at each send). `notice` and `detail`
+    let a renderer that knows nothing of reports still show a sensible notice."""
+    return {
+        "report": True,
+        "notice": True,
+        "kind": "digest",
+        "kind_label": KINDS["digest"],
+        "grade_label": REPORT_LABELS.get(report.kind, KINDS["digest"]),
+        "report_id": report.id,
+        "report_kind": report.kind,
+        "title": report.title,
+        "detail": report.summary,
+        "summary": report.summary,
+        "period": report.period,
+        "url": f"{public_url.rstrip('/')}/reports/{report.id}",
+        "files": {f.format: f.filename for f in report.files},
+    }
+
+
+def enqueue_report(
+    session: Session, settings: Settings, report: Report, now: datetime
+) -> list[Alert]:
+    """One alert per channel for a finished report, in the caller's transaction: to the routes
+    that name `digest` in `kinds`, or, when none does, to those that filter on nothing but
+    grade. Keyed `report:<id>:<channel>`: a report queued before is never queued again."""
+    if report.status != "ready":
+        raise ValueError(f"report {report.id}: status {report.status!r}, not ready to send")
+    if report.id is None:
+        session.flush()  # the key and the console link need its id
+    payload = report_payload(report, settings.service.web.public_url)
+    channels = notice_channels(settings, "digest")
+    roles = audience("digest")
+    return _queue(session, channels, "digest", f"report:{report.id}", None, payload, now, roles)
 
 
 def event_payload(ev: Event, public_url: str) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from monitor.config.types import Secret
 from monitor.notify.base import SendResult
 from monitor.notify.http import post_json
 from monitor.notify.render import render_text
+from monitor.notify.reports import is_report, webhook_body
 
 
 class WebhookChannel:
@@ -17,7 +18,9 @@ class WebhookChannel:
 
     idempotent = True  # every request carries Idempotency-Key: the alert's key
 
-    def delivered(self, key: str, since: datetime) -> bool | None:
+    def delivered(
+        self, key: str, since: datetime, payload: dict[str, Any] | None = None
+    ) -> bool | None:
         return None
 
     def __init__(self, name: str, url: Secret, timeout: float = 10) -> None:
@@ -26,7 +29,10 @@ class WebhookChannel:
         self.timeout = timeout
 
     def send(self, payload: dict[str, Any], now: datetime) -> SendResult:
-        body = payload | {"text": render_text(payload, now)}
+        if is_report(payload):  # the files as download links, never their bytes
+            body = webhook_body(payload)
+        else:
+            body = payload | {"text": render_text(payload, now)}
         key = payload.get("alert_key")
         # headers are Latin-1: percent-encode so any key is a valid header value
         headers = {"Idempotency-Key": quote(key, safe=":-_.")} if key else {}

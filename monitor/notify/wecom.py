@@ -9,6 +9,7 @@ from monitor.config.types import Secret
 from monitor.notify.base import SendResult
 from monitor.notify.http import post_json
 from monitor.notify.markdown import cap_utf8, render_markdown
+from monitor.notify.reports import is_report, robot_markdown
 from monitor.notify.robot import robot_result
 
 MAX_BYTES = 4096
@@ -21,7 +22,9 @@ class WeComChannel:
 
     idempotent = False
 
-    def delivered(self, key: str, since: datetime) -> bool | None:
+    def delivered(
+        self, key: str, since: datetime, payload: dict[str, Any] | None = None
+    ) -> bool | None:
         return None  # the receiver offers no way to look a message up
 
     def __init__(self, name: str, webhook: Secret, timeout: float = 10) -> None:
@@ -30,7 +33,10 @@ class WeComChannel:
         self.timeout = timeout
 
     def send(self, payload: dict[str, Any], now: datetime) -> SendResult:
-        _, text = render_markdown(payload, now)
+        if is_report(payload):
+            _, text = robot_markdown(payload, MAX_BYTES)
+        else:
+            _, text = render_markdown(payload, now)
         body = {"msgtype": "markdown", "markdown": {"content": cap_utf8(text, MAX_BYTES)}}
         out = post_json(self._webhook.get(), body, self.timeout, "企业微信")
         return robot_result(out, "企业微信", _RETRY_CODES, rate_limited=45009)

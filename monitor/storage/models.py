@@ -139,7 +139,7 @@ class Mention(Base):
     author: Mapped[str | None] = mapped_column(String(200))
     site: Mapped[str | None] = mapped_column(String(200))
     published_at: Mapped[datetime | None]
-    fetched_at: Mapped[datetime]
+    fetched_at: Mapped[datetime] = mapped_column(index=True)
     reposts: Mapped[int] = mapped_column(Integer, default=0)
     comments: Mapped[int] = mapped_column(Integer, default=0)
     likes: Mapped[int] = mapped_column(Integer, default=0)
@@ -238,5 +238,6 @@ class AuditLog(Base):
 import monitor.storage.alerts  # noqa: E402, F401
 import monitor.storage.collection  # noqa: E402, F401  crawl state, fingerprints, reporters
 import monitor.storage.lookups  # noqa: E402, F401  event terms, mention topics, their indexes
+import monitor.storage.reports  # noqa: E402, F401  reports made and their files
 import monitor.storage.scoring  # noqa: E402, F401  sentiment labels, event edits
 import monitor.storage.workflow  # noqa: E402, F401  judgments, reviews, obligations, commitments

@@ -19,7 +19,7 @@ from monitor.deadlines import DeadlineBook
 from monitor.storage.db import Database
 from monitor.storage.models import Alert, Event, Mention
 from monitor.templating import TEMPLATES
-from monitor.web import api, auth, pages, sources, workflow_api
+from monitor.web import api, auth, pages, reports, sources, workflow_api
 from monitor.web import intake as intake_api
 from monitor.web import scoring as scoring_api
 from monitor.web.auth import NotAuthenticated, NotPermitted, SessionStore
@@ -105,6 +105,7 @@ def create_app(
     app.include_router(scoring_api.router)
     app.include_router(pages.router)
     app.include_router(sources.router)
+    app.include_router(reports.router)
     _install_error_handlers(app)
 
     @app.middleware("http")
@@ -112,7 +113,10 @@ def create_app(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         response = await call_next(request)
-        response.headers["Content-Security-Policy"] = CSP
+        stored_report = "X-Report-Csp" in response.headers
+        if stored_report:
+            del response.headers["X-Report-Csp"]
+        response.headers["Content-Security-Policy"] = reports.REPORT_CSP if stored_report else CSP
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["X-Frame-Options"] = "DENY"
         # Scraped links are followed from here; do not tell their sites where the reader was.

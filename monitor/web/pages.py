@@ -151,6 +151,7 @@ def _event_page(
         title=view["title"],
         event=view,
         can_move=user.may(*MOVERS),
+        can_report=user.may("office", "leader", "duty_officer"),
         can_label=user.may(*LABELLERS),
         labels=labels,
         label_names=LABEL_NAMES,

@@ -2,12 +2,21 @@
 conversations.history, answering in Slack's JSON as slack-sdk expects; plus the
 interactivity side: the `response_url` Slack hands out with a click (answers `ok` as
 text, as hooks.slack.com does), and `click()`, the signed request Slack sends when
-someone presses a button."""
+someone presses a button.
+
+File uploads as slack-sdk's files_upload_v2 makes them: files.getUploadURLExternal (an
+upload_url pointing back here and a file_id), the POST of the bytes to that URL, and
+files.completeUploadExternal, which records the file and shares it in the channel as a
+message carrying `files` (seen by conversations.history); conversations.list answers the
+workspace's `channels`. `fail` scripts outages: per method, answers given (once each)
+before the real one."""
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -21,6 +30,24 @@ from slack_sdk.signature import SignatureVerifier
 
 
 @dataclass
+class UploadedFile:
+    id: str
+    name: str
+    length: int
+    content: bytes | None = None  # None until the bytes are POSTed to the upload URL
+    title: str | None = None
+    channel: str | None = None  # set by files.completeUploadExternal
+    initial_comment: str | None = None
+    ts: str | None = None  # the message that shared it
+
+
+# An answer scripted for one call: (HTTP status, JSON body, headers).
+Failure = tuple[int, dict[str, Any], dict[str, str]]
+SERVICE_UNAVAILABLE: Failure = (503, {"ok": False, "error": "service_unavailable"}, {})
+RATELIMITED: Failure = (429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "30"})
+
+
+@dataclass
 class FakeSlack:
     base_url: str = ""
     token: str = "xoxb-test"
@@ -29,6 +56,27 @@ class FakeSlack:
     lock: threading.Lock = field(default_factory=threading.Lock)
     responses: list[dict[str, Any]] = field(default_factory=list)  # posts to response_url
     response_url: str = ""
+    # the workspace's channels, name -> ID, for conversations.list
+    channels: dict[str, str] = field(
+        default_factory=lambda: {"general": "C0GENERAL", "yuqing-duty": "C0DUTY"}
+    )
+    files: dict[str, UploadedFile] = field(default_factory=dict)  # by file ID
+    # method ("files.getUploadURLExternal", "upload", "chat.postMessage", …) -> answers
+    # given once each, in order, before the method works again
+    fail: dict[str, list[Failure]] = field(default_factory=dict)
+    calls: list[str] = field(default_factory=list)  # every API method called, in order
+    _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+
+    def shared(self) -> list[UploadedFile]:
+        """The files shared in a channel (upload completed), in order."""
+        return [f for f in self.files.values() if f.channel is not None]
+
+    def share(self, name: str, channel: str, ts: str, content: bytes = b"") -> None:
+        """A file already shared (as if uploaded earlier), e.g. before a crash."""
+        f = UploadedFile(f"F{next(self._ids):08d}", name, len(content), content, name, channel)
+        f.ts = ts
+        self.files[f.id] = f
+        self.messages.append(_share_message(f))
 
     def click(
         self,
@@ -79,16 +127,32 @@ class FakeSlack:
         ]
 
 
+def _share_message(f: UploadedFile) -> dict[str, Any]:
+    return {
+        "ts": f.ts,
+        "channel": f.channel,
+        "text": f.initial_comment or "",
+        "files": [{"id": f.id, "name": f.name, "title": f.title, "size": f.length}],
+    }
+
+
+_CONVERSATION_ID = re.compile(r"^[CGD][A-Z0-9]+$")
+
+
 @contextmanager
 def fake_slack(token: str = "xoxb-test") -> Iterator[FakeSlack]:
     state = FakeSlack(token=token)
 
     class Handler(BaseHTTPRequestHandler):
-        def _reply(self, body: dict[str, Any], status: int = 200) -> None:
+        def _reply(
+            self, body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None
+        ) -> None:
             raw = json.dumps(body).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json; charset=utf-8")
             self.send_header("Content-Length", str(len(raw)))
+            for k, v in (headers or {}).items():
+                self.send_header(k, v)
             self.end_headers()
             # the client may have died waiting (the kill -9 test): Slack kept the message
             with contextlib.suppress(BrokenPipeError, ConnectionResetError):
@@ -100,15 +164,41 @@ def fake_slack(token: str = "xoxb-test") -> Iterator[FakeSlack]:
                 return False
             return True
 
+        def _failing(self, method: str) -> bool:
+            """Answer a scripted failure for `method`, if one is left."""
+            with state.lock:
+                state.calls.append(method)
+                queue = state.fail.get(method) or []
+                failure = queue.pop(0) if queue else None
+            if failure is None:
+                return False
+            status, body, headers = failure
+            self._reply(body, status, headers)
+            return True
+
         def do_POST(self) -> None:  # noqa: N802
             path = urlsplit(self.path).path
             if path.startswith("/actions/"):  # a response_url: the URL is the credential
                 self._respond_to_action()
                 return
+            if path.startswith("/upload/"):  # an upload_url: the URL is the credential
+                self._upload(path.rsplit("/", 1)[-1])
+                return
             if not self._authorised():
                 return
             raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            if path.endswith("/chat.postMessage"):
+            method = path.rsplit("/", 1)[-1]
+            if self._failing(method):
+                return
+            form = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
+            query = {k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()}
+            if method == "files.getUploadURLExternal":
+                self._upload_url(query | form)
+            elif method == "files.completeUploadExternal":
+                self._complete(query | form)
+            elif method == "conversations.list":
+                self._list(query | form)
+            elif path.endswith("/chat.postMessage"):
                 args = json.loads(raw or b"{}")
                 with state.lock:
                     ts = f"{time.time():.6f}"
@@ -120,6 +210,67 @@ def fake_slack(token: str = "xoxb-test") -> Iterator[FakeSlack]:
                 self._history(parse_qs(raw.decode()))
             else:
                 self._reply({"ok": False, "error": "unknown_method"}, 404)
+
+        def _upload_url(self, args: dict[str, str]) -> None:
+            if not args.get("filename") or not args.get("length", "").isdigit():
+                self._reply({"ok": False, "error": "invalid_arguments"})
+                return
+            with state.lock:
+                fid = f"F{next(state._ids):08d}"
+                state.files[fid] = UploadedFile(fid, args["filename"], int(args["length"]))
+            host = f"http://127.0.0.1:{self.server.server_address[1]}"
+            self._reply({"ok": True, "upload_url": f"{host}/upload/v1/{fid}", "file_id": fid})
+
+        def _upload(self, fid: str) -> None:
+            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if self._failing("upload"):
+                return
+            with state.lock:
+                f = state.files.get(fid)
+                if f is not None:
+                    f.content = raw
+            body = f"OK - {len(raw)}".encode() if f else b"not found"
+            self.send_response(200 if f else 404)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def _complete(self, args: dict[str, str]) -> None:
+            channel = args.get("channel_id") or None  # none: the file stays private
+            if channel is not None and not _CONVERSATION_ID.match(channel):
+                self._reply({"ok": False, "error": "channel_not_found"})
+                return
+            wanted = json.loads(args.get("files") or "[]")
+            with state.lock:
+                found = [state.files.get(w.get("id", "")) for w in wanted]
+                done = [f for f in found if f is not None and f.content is not None]
+                if not wanted or len(done) != len(wanted):
+                    self._reply({"ok": False, "error": "file_not_found"})
+                    return
+                ts = f"{time.time():.6f}"
+                for w, f in zip(wanted, done, strict=True):
+                    f.title = w.get("title") or f.name
+                    f.channel, f.initial_comment = channel, args.get("initial_comment")
+                    f.ts = ts if channel else None
+                if channel is not None:  # one message shares them all, with the comment
+                    message = _share_message(done[0])
+                    message["files"] = [_share_message(f)["files"][0] for f in done]
+                    state.messages.append(message)
+            files = [{"id": f.id, "name": f.name, "title": f.title} for f in done]
+            self._reply({"ok": True, "files": files})
+
+        def _list(self, args: dict[str, str]) -> None:
+            limit = int(args.get("limit") or 100)
+            start = int(args.get("cursor") or 0)
+            with state.lock:
+                everyone = [
+                    {"id": i, "name": n, "is_channel": True} for n, i in state.channels.items()
+                ]
+            page = everyone[start : start + limit]
+            more = start + limit < len(everyone)
+            meta = {"next_cursor": str(start + limit) if more else ""}
+            self._reply({"ok": True, "channels": page, "response_metadata": meta})
 
         def _respond_to_action(self) -> None:
             raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
@@ -139,6 +290,8 @@ def fake_slack(token: str = "xoxb-test") -> Iterator[FakeSlack]:
                 return
             if urlsplit(self.path).path.endswith("/conversations.history"):
                 self._history(parse_qs(urlsplit(self.path).query))
+            elif urlsplit(self.path).path.endswith("/conversations.list"):
+                self._list({k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()})
             else:
                 self._reply({"ok": False, "error": "unknown_method"}, 404)
 
@@ -150,6 +303,7 @@ def fake_slack(token: str = "xoxb-test") -> Iterator[FakeSlack]:
             msgs = [
                 {"ts": m["ts"], "text": m.get("text")}
                 | ({"metadata": m["metadata"]} if with_meta and m.get("metadata") else {})
+                | ({"files": m["files"]} if m.get("files") else {})
                 for m in reversed(found)
             ]
             self._reply({"ok": True, "messages": msgs, "has_more": False})

@@ -1,1 +1,0 @@
-"""Reports generated, not typed: the daily digest (舆情日报)."""
