@@ -45,7 +45,7 @@ from monitor.config import load_config  # noqa: E402
 from monitor.config.loader import AppConfig  # noqa: E402
 from monitor.reports.assessment import build_assessment  # noqa: E402
 from monitor.reports.daily import build_daily  # noqa: E402
-from monitor.reports.document import Document  # noqa: E402
+from monitor.reports.document import Document, Section, Table  # noqa: E402
 from monitor.reports.formats import render  # noqa: E402
 from monitor.reports.periods import parse_period  # noqa: E402
 from monitor.storage.db import Database  # noqa: E402
@@ -184,6 +184,7 @@ def render_times(docs: dict[str, Document], rounds: int) -> list[tuple[str, str,
     call loads the renderer), then the assessment once (its tables have no row limit)."""
     out = []
     for what, doc in docs.items():
+        print(f"  render {what}: {table_rows(doc.sections):,} table rows")
         for fmt in FORMATS:
             times = []
             for _ in range(1 + rounds if what == "digest" else 1):
@@ -198,6 +199,12 @@ def render_times(docs: dict[str, Document], rounds: int) -> list[tuple[str, str,
                 f" ({len(r.files.get(fmt, b'')):,} bytes)"
             )
     return out
+
+
+def table_rows(sections: list[Section]) -> int:
+    """Rows in all the document's tables: what the render time grows with."""
+    rows = sum(len(b.rows) for sec in sections for b in sec.blocks if isinstance(b, Table))
+    return rows + sum(table_rows(sec.sections) for sec in sections)
 
 
 def _render_text(times: list[float]) -> str:
@@ -228,7 +235,8 @@ def report(
         print("  render (per document, the same on both databases):")
         for what in TARGETS:
             parts = [f"{fmt} {_render_text(times)}" for w, fmt, times in renders if w == what]
-            print(f"    {what:<10} " + ", ".join(parts))
+            rows = table_rows(results[0].docs[what].sections)
+            print(f"    {what:<10} ({rows:,} table rows) " + ", ".join(parts))
     if len(results) == 2:
         a, b = results
         same = all(a.docs[w].summary == b.docs[w].summary for w in TARGETS)
