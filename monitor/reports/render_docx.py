@@ -296,6 +296,9 @@ class _Writer:
         table = self.d.add_table(rows=1 + len(t.rows), cols=width)
         table.style = "Table Grid"
         _table_props(table._tbl.tblPr)
+        # looked up once: python-docx resolves a style by name on every assignment, which
+        # was most of the time of a 6,000-row assessment (bench/reports.py)
+        text_style = self.d.styles["Table Text"].style_id
         for i, row in enumerate(table.rows):
             tr = row._tr.get_or_add_trPr()
             tr.append(_el("w:cantSplit", {}))
@@ -305,7 +308,7 @@ class _Writer:
                 tr.append(_el("w:tblHeader", {}))
             for j, cell in enumerate(row.cells):
                 p = cell.paragraphs[0]
-                p.style = "Table Text"
+                p._p.style = text_style
                 if i == 0:
                     cell._tc.get_or_add_tcPr().append(
                         _el("w:shd", {"w:val": "clear", "w:color": "auto", "w:fill": HEADER_FILL})
