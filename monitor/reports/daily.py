@@ -9,13 +9,12 @@ the picture the office had that morning; event states are as they are now.
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from monitor.clock import beijing, fmt_remaining
+from monitor.clock import beijing
 from monitor.config.loader import AppConfig
 from monitor.config.types import GRADE_NAMES, GRADES
 from monitor.health import FAILING, NEVER, SILENT, source_rows
@@ -29,14 +28,13 @@ from monitor.reports.common import (
     cn_date,
     cn_period,
     cn_time,
-    day_end,
     deadline_cell,
     department_names,
-    duration_text,
     grade_cell,
     more_rows,
     percent,
 )
+from monitor.reports.daily_due import clocks_section, departments_section, ledger_section
 from monitor.reports.document import (
     Chart,
     Document,
@@ -47,7 +45,6 @@ from monitor.reports.document import (
 )
 from monitor.scoring.grade import one_line
 from monitor.storage.models import Deadline, Event, Mention
-from monitor.storage.workflow import Commitment, DisposalObligation
 from workflow.states import OPEN_STATES, STATES
 
 OPEN = sorted(OPEN_STATES)
@@ -315,204 +312,6 @@ def _top_mentions(s: Session, app: AppConfig, w: Window) -> Section:
     return Section("重点信息", [table])
 
 
-def _clocks(s: Session, app: AppConfig, w: Window, day: date) -> tuple[Section, dict[str, int]]:
-    as_of = w.at
-    today_end = day_end(day)
-    unmet = (Deadline.met_at.is_(None)) | (Deadline.met_at > as_of)
-    base = (
-        select(Deadline)
-        .join(Event)
-        .where(
-            Deadline.superseded.is_(False), unmet, Event.state.in_(OPEN), Deadline.starts_at < as_of
-        )
-        .options(selectinload(Deadline.event))
-    )
-    breached_q = base.where(Deadline.due_at <= as_of)
-    due_q = base.where(Deadline.due_at > as_of, Deadline.due_at < today_end)
-    n_breached = s.scalar(select(func.count()).select_from(breached_q.subquery())) or 0
-    n_due = s.scalar(select(func.count()).select_from(due_q.subquery())) or 0
-    breached = s.scalars(breached_q.order_by(Deadline.due_at, Deadline.id).limit(ROWS_SHOWN)).all()
-    due = s.scalars(due_q.order_by(Deadline.due_at, Deadline.id).limit(ROWS_SHOWN)).all()
-    depts = department_names(s)
-    url = app.settings.service.web.public_url.rstrip("/")
-
-    def row(d: Deadline, late: bool) -> list[str]:
-        e = d.event
-        when = (
-            f"已超时 {duration_text(as_of - d.due_at)}" if late else fmt_remaining(d.due_at, as_of)
-        )
-        return [
-            Link(e.title, f"{url}/events/{e.id}"),
-            d.title,
-            depts.get(e.department_id or 0, "未分派"),
-            cn_time(d.due_at),
-            when,
-        ]
-
-    cols = ["事件", "时限", "责任部门", "截止时间", "情况"]
-    b_blocks: list = [
-        Table(
-            cols,
-            [row(d, True) for d in breached],
-            empty="无超期未办的回应时限。",
-            marks=["late"] * len(breached),
-        )
-    ]
-    d_blocks: list = [Table(cols, [row(d, False) for d in due], empty="今日无到期的回应时限。")]
-    for blocks, total, shown in (
-        (b_blocks, n_breached, len(breached)),
-        (d_blocks, n_due, len(due)),
-    ):
-        note = more_rows(total, shown)
-        if note:
-            blocks.append(Paragraph(note, "note"))
-    sec = Section("回应时限", [], [Section("已超期", b_blocks), Section("今日到期", d_blocks)])
-    return sec, {"breached": n_breached, "due_today": n_due}
-
-
-def _ledger(s: Session, app: AppConfig, w: Window, day: date) -> tuple[Section, dict[str, int]]:
-    """Disposal obligations and commitments still open at the window's end, due by today."""
-    as_of, today_end = w.at, day_end(day)
-    url = app.settings.service.web.public_url.rstrip("/")
-    obligations = s.execute(
-        select(DisposalObligation, Event.title)
-        .join(Event, Event.id == DisposalObligation.event_id)
-        .where(
-            (DisposalObligation.fulfilled_at.is_(None)) | (DisposalObligation.fulfilled_at > as_of),
-            DisposalObligation.due_at < today_end,
-            Event.state.in_(OPEN),
-        )
-        .order_by(DisposalObligation.due_at, DisposalObligation.id)
-    ).all()
-    commitments = s.execute(
-        select(Commitment, Event.title)
-        .join(Event, Event.id == Commitment.event_id)
-        .where(
-            (Commitment.fulfilled_at.is_(None)) | (Commitment.fulfilled_at > as_of),
-            Commitment.due_at < today_end,
-            Commitment.created_at < as_of,
-        )
-        .order_by(Commitment.due_at, Commitment.id)
-    ).all()
-
-    def state(due: datetime) -> str:
-        return f"已超期 {duration_text(as_of - due)}" if due <= as_of else fmt_remaining(due, as_of)
-
-    rows, marks = [], []
-    for o, title in obligations[:ROWS_SHOWN]:
-        rows.append(
-            [
-                "处置义务",
-                Link(title, f"{url}/events/{o.event_id}"),
-                o.title,
-                cn_time(o.due_at),
-                state(o.due_at),
-            ]
-        )
-        marks.append("late" if o.due_at <= as_of else None)
-    for c, title in commitments[:ROWS_SHOWN]:
-        rows.append(
-            [
-                "公开承诺",
-                Link(title, f"{url}/events/{c.event_id}"),
-                c.text,
-                cn_time(c.due_at),
-                state(c.due_at),
-            ]
-        )
-        marks.append("late" if c.due_at <= as_of else None)
-    blocks: list = [
-        Table(
-            ["类别", "事件", "事项", "截止时间", "情况"],
-            rows,
-            empty="今日无到期或超期的处置义务和承诺。",
-            marks=marks,
-        )
-    ]
-    note = more_rows(len(obligations) + len(commitments), len(rows))
-    if note:
-        blocks.append(Paragraph(note, "note"))
-    return Section("处置义务与承诺事项", blocks), {
-        "obligations": len(obligations),
-        "commitments": len(commitments),
-    }
-
-
-def _departments(s: Session, w: Window) -> Section:
-    as_of = w.at
-    depts = department_names(s)
-    open_events = Counter(
-        dict(
-            s.execute(
-                select(Event.department_id, func.count(Event.id))
-                .where(Event.state.in_(OPEN), Event.discovered_at < as_of)
-                .group_by(Event.department_id)
-            ).all()
-        )
-    )
-    breached = Counter(
-        dict(
-            s.execute(
-                select(Event.department_id, func.count(Deadline.id))
-                .join(Event, Event.id == Deadline.event_id)
-                .where(
-                    Event.state.in_(OPEN),
-                    Deadline.superseded.is_(False),
-                    Deadline.due_at <= as_of,
-                    (Deadline.met_at.is_(None)) | (Deadline.met_at > as_of),
-                )
-                .group_by(Event.department_id)
-            ).all()
-        )
-    )
-    obligations = Counter(
-        dict(
-            s.execute(
-                select(Event.department_id, func.count(DisposalObligation.id))
-                .join(Event, Event.id == DisposalObligation.event_id)
-                .where(Event.state.in_(OPEN), DisposalObligation.fulfilled_at.is_(None))
-                .group_by(Event.department_id)
-            ).all()
-        )
-    )
-    commitments = Counter(
-        dict(
-            s.execute(
-                select(Event.department_id, func.count(Commitment.id))
-                .join(Event, Event.id == Commitment.event_id)
-                .where(Commitment.fulfilled_at.is_(None))
-                .group_by(Event.department_id)
-            ).all()
-        )
-    )
-    ids = sorted(
-        {*open_events, *breached, *obligations, *commitments},
-        key=lambda i: (-open_events[i], depts.get(i or 0, "")),
-    )
-    rows = [
-        [
-            depts.get(i or 0, "未分派"),
-            str(open_events[i]),
-            str(breached[i]),
-            str(obligations[i]),
-            str(commitments[i]),
-        ]
-        for i in ids
-    ]
-    marks = ["late" if breached[i] else None for i in ids]
-    return Section(
-        "各部门在办事项",
-        [
-            Table(
-                ["部门", "在办事件", "超期时限", "未完成处置义务", "未兑现承诺"],
-                rows,
-                empty="各部门均无在办事项。",
-                marks=marks,
-            )
-        ],
-    )
-
-
 def _sources(s: Session, app: AppConfig, now: datetime) -> tuple[Section, int]:
     rows = [r for r in source_rows(s, app.settings, now) if r["enabled"] or r["kind"] != "manual"]
     problems = [r for r in rows if r["status"] in (FAILING, SILENT, NEVER) and r["enabled"]]
@@ -541,8 +340,8 @@ def build_daily(session: Session, app: AppConfig, day: date, now: datetime) -> D
     depts = department_names(session)
     overview, f = _overview(session, app, w)
     events, fe = _events(session, app, w, depts)
-    clocks, fc = _clocks(session, app, w, day)
-    ledger, fl = _ledger(session, app, w, day)
+    clocks, fc = clocks_section(session, app, w, day)
+    ledger, fl = ledger_section(session, app, w, day)
     sources, problems = _sources(session, app, now)
     grades = "、".join(f"{GRADE_NAMES[g]} {fe[f'new_{g}']} 起" for g in GRADES if fe[f"new_{g}"])
     if f["total"] == 0 and fe["new"] == 0:
@@ -580,7 +379,7 @@ def build_daily(session: Session, app: AppConfig, day: date, now: datetime) -> D
             _top_mentions(session, app, w),
             clocks,
             ledger,
-            _departments(session, w),
+            departments_section(session, w),
             sources,
         ],
         summary=summary,
