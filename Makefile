@@ -26,8 +26,7 @@ lint: setup
 	$(BIN)/mypy
 
 bench: setup
-	@for b in bench/*.py; do case $$b in bench/seed_*) continue;; esac; \
-	  echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -2,7 +2,7 @@
 on 1,000,000 mentions and 20,000 events, in SQLite and in PostgreSQL.
 
 Targets on this 2-core machine: digest < 10 s, assessment < 30 s. The database is generated
-from a fixed seed by bench/seed_reports.py (30 days of November 2026, five events of 50,000
+from a fixed seed by bench/seed/ (30 days of November 2026, five events of 50,000
 mentions each, a long tail, the case records of every event) and kept: SQLite in
 var/bench/reports.db, PostgreSQL in the schema `bench_reports` of 127.0.0.1:5432/test,
 each marked with the generator's version, seeded again only when that changes or with
@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import create_engine, event, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from bench.seed_reports import Scale, marker, seed  # noqa: E402
+from bench.seed import Scale, marker, seed  # noqa: E402
 from monitor.config import load_config  # noqa: E402
 from monitor.config.loader import AppConfig  # noqa: E402
 from monitor.reports.assessment import build_assessment  # noqa: E402
