@@ -16,7 +16,7 @@ from monitor.config.channels import EmailChannel as EmailConfig
 from monitor.config.types import Secret
 from monitor.notify.base import SendResult
 from monitor.notify.render import deadline_lines, render_text
-from monitor.notify.reports import MEDIA_TYPES, attachment, head, is_report, notes, plain_text
+from monitor.notify.reports import attachment, head, is_report, notes, plain_text
 from monitor.templating import html_env
 
 
@@ -88,7 +88,8 @@ class EmailChannel:
             file = attachment(payload, fmt)
             if file is None:
                 continue
-            maintype, subtype = (MEDIA_TYPES.get(fmt) or file["media_type"]).split("/", 1)
+            # as stored (monitor/reports/formats.py), less parameters such as charset
+            maintype, subtype = file["media_type"].split(";")[0].strip().split("/", 1)
             msg.add_attachment(
                 file["content"],
                 maintype=maintype,

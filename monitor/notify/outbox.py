@@ -15,6 +15,7 @@ from monitor.config.types import at_least
 from monitor.notify.audience import audience
 from monitor.scoring.grade import grade_label, one_line
 from monitor.storage.models import Alert, Event
+from monitor.storage.reports import KIND_NAMES as REPORT_NAMES
 from monitor.storage.reports import Report
 
 KINDS = {
@@ -26,13 +27,6 @@ KINDS = {
     "source_health": "信息源异常",
     "calendar_fallback": "工作日历缺少官方数据",
     "digest": "舆情报告",
-}
-# What each kind of report (monitor/storage/reports.py `Report.kind`) is called in a message.
-REPORT_LABELS = {
-    "daily": "舆情日报",
-    "special": "舆情专报",
-    "assessment": "考核通报",
-    "messages": "留言公开清单",
 }
 
 
@@ -127,7 +121,7 @@ def report_payload(report: Report, public_url: str) -> dict[str, Any]:
         "notice": True,
         "kind": "digest",
         "kind_label": KINDS["digest"],
-        "grade_label": REPORT_LABELS.get(report.kind, KINDS["digest"]),
+        "grade_label": REPORT_NAMES.get(report.kind, KINDS["digest"]),
         "report_id": report.id,
         "report_kind": report.kind,
         "title": report.title,

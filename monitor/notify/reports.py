@@ -18,12 +18,6 @@ from monitor.notify.render import slack_escape
 from monitor.storage.db import Database
 from monitor.storage.reports import Report, ReportFile
 
-MEDIA_TYPES = {
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "pdf": "application/pdf",
-    "html": "text/html",
-    "md": "text/markdown",
-}
 FORMAT_LABELS = {"docx": "Word", "pdf": "PDF", "html": "网页（HTML）", "md": "Markdown"}
 # The one file a channel that takes a single upload sends (Slack): the Word file people edit
 # and forward, else the closest to it.

@@ -14,6 +14,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from monitor.storage.models import Base
 
+# what each kind of report is called, in the console and in messages
+KIND_NAMES = {
+    "daily": "舆情日报",
+    "special": "舆情专报",
+    "assessment": "考核通报",
+    "messages": "留言公开清单",
+}
+
 
 class Report(Base):
     __tablename__ = "reports"

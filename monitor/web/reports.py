@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from monitor.clock import beijing
 from monitor.reports.formats import FORMATS
-from monitor.storage.reports import Report, ReportFile
+from monitor.storage.reports import KIND_NAMES, Report, ReportFile
 from monitor.views import to_json
 from monitor.web.api import ApiError, load_event
 from monitor.web.auth import COOKIE, Principal, read_form, require
@@ -30,12 +30,6 @@ from monitor.web.render import render
 router = APIRouter()
 
 READERS = ("office", "leader", "duty_officer")
-KIND_NAMES = {
-    "daily": "舆情日报",
-    "special": "舆情专报",
-    "assessment": "考核通报",
-    "messages": "留言公开清单",
-}
 # what the page sends with a stored report: no script, no fetch, nothing but its own styles
 REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox"
 Reader = Annotated[Principal, Depends(require(*READERS, "handler"))]
