@@ -13,6 +13,13 @@ from monitor.config.types import GRADE_NAMES
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
+def safe_url(url: str | None) -> str | None:
+    """The URL if it may go into an href; scraped `javascript:`, `data:` etc. never do."""
+    if not url:
+        return None
+    return url if url.lower().startswith(("http://", "https://")) else None
+
+
 def _filters(env: Environment) -> Environment:
     env.filters["beijing"] = fmt_beijing
     env.filters["remaining"] = fmt_remaining

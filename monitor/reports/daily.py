@@ -203,48 +203,39 @@ def _event_table(
     return blocks
 
 
+def _some_events(s: Session, where: tuple, then: object) -> tuple[dict[str, int], list[Event]]:
+    """How many events match `where` per grade, and the most severe ROWS_SHOWN of them
+    (then ordered by `then`), with their clocks."""
+    by_grade = dict(
+        s.execute(
+            select(Event.grade, func.count(Event.id)).where(*where).group_by(Event.grade)
+        ).all()
+    )
+    shown = s.scalars(
+        select(Event)
+        .where(*where)
+        .options(selectinload(Event.deadlines))
+        .order_by(GRADE_ORDER, then, Event.id)
+        .limit(ROWS_SHOWN)
+    )
+    return by_grade, list(shown)
+
+
 def _events(
     s: Session, app: AppConfig, w: Window, depts: dict[int, str]
 ) -> tuple[Section, dict[str, int]]:
     url = app.settings.service.web.public_url.rstrip("/")
-    load = selectinload(Event.deadlines)
     # a merged event is counted in the one it went into
     new_where = (
         Event.discovered_at >= w.start,
         Event.discovered_at < w.end,
         Event.state != "merged",
     )
-    new_by_grade = dict(
-        s.execute(
-            select(Event.grade, func.count(Event.id)).where(*new_where).group_by(Event.grade)
-        ).all()
-    )
+    new_by_grade, new = _some_events(s, new_where, Event.heat.desc())
     new_total = sum(new_by_grade.values())
-    new = list(
-        s.scalars(
-            select(Event)
-            .where(*new_where)
-            .options(load)
-            .order_by(GRADE_ORDER, Event.heat.desc(), Event.id)
-            .limit(ROWS_SHOWN)
-        )
-    )
     ongoing_where = (Event.discovered_at < w.start, Event.state.in_(OPEN))
-    ongoing_by_grade = dict(
-        s.execute(
-            select(Event.grade, func.count(Event.id)).where(*ongoing_where).group_by(Event.grade)
-        ).all()
-    )
+    ongoing_by_grade, ongoing = _some_events(s, ongoing_where, Event.last_mention_at.desc())
     ongoing_total = sum(ongoing_by_grade.values())
-    ongoing = list(
-        s.scalars(
-            select(Event)
-            .where(*ongoing_where)
-            .options(load)
-            .order_by(GRADE_ORDER, Event.last_mention_at.desc(), Event.id)
-            .limit(ROWS_SHOWN)
-        )
-    )
     chart = Chart(
         title="舆情事件等级分布",
         labels=[f"{GRADE_NAMES[g]}（{g}级）" for g in GRADES],

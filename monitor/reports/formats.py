@@ -19,7 +19,7 @@ FORMATS: dict[str, tuple[str, str, str]] = {
 
 @dataclass
 class Rendered:
-    files: dict[str, bytes] = field(default_factory=dict)  # format -> bytes, in asked order
+    files: dict[str, bytes] = field(default_factory=dict)  # format -> bytes (pdf last)
     problems: list[str] = field(default_factory=list)  # formats that could not be made, why
 
 
@@ -30,29 +30,38 @@ def render(doc: Document, formats: list[str]) -> Rendered:
     from monitor.reports.render_html import render_html
 
     out = Rendered()
-    html: str | None = None
+    html = render_html(doc) if {"html", "pdf"} & set(formats) else None
     docx: bytes | None = None
     for fmt in formats:
-        if fmt == "html" or (fmt == "pdf" and html is None):
-            html = render_html(doc)
-        if fmt == "html":
+        if fmt == "html" and html is not None:
             out.files["html"] = html.encode("utf-8")
         elif fmt == "md":
             from monitor.reports.render_markdown import render_markdown
 
             out.files["md"] = render_markdown(doc).encode("utf-8")
         elif fmt == "docx":
-            from monitor.reports.render_docx import render_docx
-
-            docx = render_docx(doc)
-            out.files["docx"] = docx
-        elif fmt == "pdf":
-            from monitor.reports.pdf import to_pdf
-
-            try:
-                out.files["pdf"] = to_pdf(html or render_html(doc), docx)
-            except YuqingError as e:
-                out.problems.append(str(e))
-        else:
+            docx = out.files["docx"] = _docx(doc)
+        elif fmt != "pdf":
             raise ValueError(f"unknown report format {fmt!r}")
+    if "pdf" in formats and html is not None:
+        from monitor.reports import pdf
+
+        if docx is None and (pdf.available() or "").startswith("LibreOffice"):
+            docx = _docx(doc)  # LibreOffice converts the Word file, not the page
+        try:
+            pdf_bytes = pdf.to_pdf(html, docx)
+        except YuqingError as e:
+            out.problems.append(str(e))
+        else:  # in the asked order, so the paths print as asked
+            out.files = {
+                f: (pdf_bytes if f == "pdf" else out.files[f])
+                for f in formats
+                if f == "pdf" or f in out.files
+            }
     return out
+
+
+def _docx(doc: Document) -> bytes:
+    from monitor.reports.render_docx import render_docx
+
+    return render_docx(doc)

@@ -13,8 +13,7 @@ from monitor.clock import beijing
 from monitor.reports import charts
 from monitor.reports.common import Link, cn_date
 from monitor.reports.document import Document, number
-from monitor.templating import html_env
-from monitor.web.render import safe_url
+from monitor.templating import html_env, safe_url
 
 
 def _kind(block: object) -> str:

@@ -11,8 +11,7 @@ import re
 from monitor.clock import beijing
 from monitor.reports.common import Link, cn_date
 from monitor.reports.document import Chart, Document, number
-from monitor.templating import text_env
-from monitor.web.render import safe_url
+from monitor.templating import safe_url, text_env
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]|~])")
 # only at the start of a line do these make a heading, a list item or a quote

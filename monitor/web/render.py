@@ -7,18 +7,11 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
-from monitor.templating import html_env
+from monitor.templating import html_env, safe_url
 from monitor.users import ROLES
 from workflow.states import STATES
 
 GRADE_COLOURS = {"I": "红", "II": "橙", "III": "黄", "IV": "蓝"}
-
-
-def safe_url(url: str | None) -> str | None:
-    """The URL if it may go into an href; scraped `javascript:`, `data:` etc. never do."""
-    if not url:
-        return None
-    return url if url.lower().startswith(("http://", "https://")) else None
 
 
 def render(request: Request, name: str, status_code: int = 200, **ctx: Any) -> HTMLResponse:
