@@ -9,8 +9,7 @@ board's writer and a caller (来信来电) are never named (举报人保密, ref
 
 from __future__ import annotations
 
-from collections import Counter
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -28,16 +27,13 @@ from monitor.reports.common import (
 )
 from monitor.reports.document import (
     Bullets,
-    Chart,
     Document,
     Facts,
-    Flow,
-    FlowStep,
     Paragraph,
     Section,
-    Series,
     Table,
 )
+from monitor.reports.spread import MEDIA, hourly_trend, propagation, when
 from monitor.scoring.events import profile
 from monitor.scoring.grade import one_line
 from monitor.storage.models import Event, Mention, Transition
@@ -54,8 +50,6 @@ from workflow.disposal import DISPOSAL_CLASSES
 from workflow.review import LEVEL_NAMES
 from workflow.states import STATES
 
-MEDIA = ("news", "feed")
-STAGES = ("首发", "转载/转发", "媒体跟进")
 DRAFT_KINDS = {"release": "新闻稿/权威信息", "reply": "答复"}
 JUDGMENT_STATUS = {
     "draft": "待审批",
@@ -65,92 +59,13 @@ JUDGMENT_STATUS = {
 }
 
 
-def _when(m: Mention) -> datetime:
-    return as_utc(m.published_at or m.fetched_at)
-
-
-def stage_of(m: Mention, first: Mention, origin_kind: str) -> str:
-    """Which step of 首发 → 转载/转发 → 媒体跟进 a mention belongs to."""
-    if m.id == first.id:
-        return STAGES[0]
-    if m.kind in MEDIA and origin_kind not in MEDIA:
-        return STAGES[2]
-    return STAGES[1]
-
-
-def _spread(ev: Event, ms: list[Mention]) -> tuple[Flow, Table]:
-    first = ms[0]
-    firsts: dict[str, Mention] = {}
-    counts: Counter[str] = Counter()
-    for m in ms:
-        st = stage_of(m, first, ev.origin_kind)
-        counts[st] += 1
-        firsts.setdefault(st, m)
-    steps = [
-        FlowStep(
-            st,
-            publisher(firsts[st]),
-            beijing(_when(firsts[st])).strftime("%m-%d %H:%M"),
-            counts[st],
-        )
-        for st in STAGES
-        if st in firsts
-    ]
-    flow = Flow(
-        "传播路径",
-        steps,
-        alt=" → ".join(f"{s.stage}：{s.who}（{s.at}，{s.count} 条）" for s in steps),
-    )
-    table = Table(
-        ["环节", "首条发布者", "首条时间", "信息量"],
-        [[s.stage, s.who, s.at, str(s.count)] for s in steps],
-    )
-    return flow, table
-
-
-def _trend(ms: list[Mention], negative_at: float) -> Chart:
-    """Mentions and the negative share per hour, from the first to the last mention (at most
-    the last 72 hours of it, so a long event stays readable)."""
-    hours: Counter[datetime] = Counter()
-    negative: Counter[datetime] = Counter()
-    for m in ms:
-        h = beijing(_when(m)).replace(minute=0, second=0, microsecond=0)
-        hours[h] += 1
-        negative[h] += 1 if (m.negative or 0) >= negative_at else 0
-    last = max(hours)
-    first = max(min(hours), last - timedelta(hours=71))
-    slots, t = [], first
-    while t <= last:
-        slots.append(t)
-        t = t + timedelta(hours=1)
-    labels = [t.strftime("%d日%H时") for t in slots]
-    return Chart(
-        "信息量与负面占比走势（每小时）",
-        labels,
-        [
-            Series("信息量（条）", [float(hours[t]) for t in slots], "bar", "left", "条"),
-            Series(
-                "负面占比",
-                [round(negative[t] * 100 / hours[t], 1) if hours[t] else None for t in slots],
-                "line",
-                "right",
-                "%",
-            ),
-        ],
-        label_every=max(1, len(slots) // 8),
-        alt="；".join(
-            f"{lb} {hours[t]} 条" for lb, t in zip(labels, slots, strict=True) if hours[t]
-        ),
-    )
-
-
 def _timeline(s: Session, ev: Event, ms: list[Mention]) -> Table:
     rows: list[tuple[datetime, str, str]] = []
     first = ms[0]
-    rows.append((_when(first), "首发", f"{publisher(first)}：{first.title}"))
+    rows.append((when(first), "首发", f"{publisher(first)}：{first.title}"))
     media = next((m for m in ms if m.kind in MEDIA and ev.origin_kind not in MEDIA), None)
     if media is not None:
-        rows.append((_when(media), "媒体跟进", f"{publisher(media)}：{media.title}"))
+        rows.append((when(media), "媒体跟进", f"{publisher(media)}：{media.title}"))
     rows.append((as_utc(ev.discovered_at), "监测发现", "系统发现并立案"))
     for t in s.scalars(
         select(Transition)
@@ -384,7 +299,7 @@ def build_special(session: Session, app: AppConfig, event_id: int, now: datetime
         session.scalars(
             select(Mention).options(selectinload(Mention.source)).where(Mention.event_id == ev.id)
         ),
-        key=_when,
+        key=when,
     )
     depts = department_names(session)
     dept = depts.get(ev.department_id or 0, "未分派")
@@ -418,8 +333,8 @@ def build_special(session: Session, app: AppConfig, event_id: int, now: datetime
     )
     spread: list = []
     if ms:
-        flow, table = _spread(ev, ms)
-        spread = [flow, table, _trend(ms, negative_at)]
+        flow, table = propagation(ev, ms)
+        spread = [flow, table, hourly_trend(ms, negative_at)]
     prof = (
         profile(session, ev, negative_at)
         if ms
