@@ -6,12 +6,20 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
+from markupsafe import Markup
 
 from monitor.templating import html_env, safe_url
 from monitor.users import ROLES
 from workflow.states import STATES
 
 GRADE_COLOURS = {"I": "红", "II": "橙", "III": "黄", "IV": "蓝"}
+
+
+def csrf_field(request: Request) -> Markup:
+    """The hidden CSRF input every console form carries: `{{ csrf_field() }}` inside <form>.
+
+    Placeholder until the accounts work (issue 14) ties a token to the session."""
+    return Markup("")
 
 
 def render(request: Request, name: str, status_code: int = 200, **ctx: Any) -> HTMLResponse:
@@ -29,6 +37,7 @@ def render(request: Request, name: str, status_code: int = 200, **ctx: Any) -> H
         "states": STATES,
         "roles": ROLES,
         "grade_colours": GRADE_COLOURS,
+        "csrf_field": lambda: csrf_field(request),
     }
     context.update(ctx)
     html = html_env().get_template(name).render(**context)
