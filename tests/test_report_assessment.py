@@ -85,7 +85,7 @@ def test_the_assessment_matches_a_count_by_hand(database: Database) -> None:
     assert clocks[("市应急管理局", "发布权威信息")] == ["1", "0", "1", "0.0%", "0"]
     assert ("市应急管理局", "回应社会关切") not in clocks  # superseded, and E3's merged
     assert "按时率 50.0%" in doc.sections[0].blocks[0].text
-    assert doc.summary == "2026年11月舆情回应考核：到期 4 项，按时率 50.0%，超期 2 项。"
+    assert doc.summary == "到期 4 项，按时率 50.0%，超期 2 项。"
 
 
 def test_a_handler_sees_only_its_own_department(database: Database) -> None:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import docx
 import pytest
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Pt
 from docx.text.paragraph import Paragraph as DocxParagraph
@@ -207,6 +208,19 @@ def test_tables_have_repeating_header_rows_and_say_when_empty(rendered: bytes) -
     borders = t._tbl.tblPr.find(qn("w:tblBorders"))
     assert {b.tag.split("}")[1] for b in borders} >= {"top", "bottom", "insideH", "insideV"}
 
+    # columns sized by what they hold, kept fixed, text left-aligned (not spread by justify)
+    grid = [int(c.get(qn("w:w"))) for c in t._tbl.tblGrid.findall(qn("w:gridCol"))]
+    assert sum(grid) == round((210 - 28 - 26) / 25.4 * 1440)  # the full text width
+    assert grid[0] > grid[1], grid  # the event title gets more room than the grade
+    layout = t._tbl.tblPr.find(qn("w:tblLayout"))
+    assert layout is not None and layout.get(qn("w:type")) == "fixed"
+    cell_widths = [int(c._tc.tcPr.find(qn("w:tcW")).get(qn("w:w"))) for c in t.rows[1].cells]
+    assert cell_widths == grid
+    body_cell = t.rows[1].cells[0].paragraphs[0]
+    assert body_cell.alignment is None  # from its style:
+    assert body_cell.style.paragraph_format.alignment == WD_ALIGN_PARAGRAPH.LEFT
+    assert t.rows[0].cells[0].paragraphs[0].alignment == WD_ALIGN_PARAGRAPH.CENTER
+
     texts = [p.text for p in d.paragraphs]
     assert "表1 重点事件" in texts
     assert "无逾期事项。" in texts
@@ -303,3 +317,28 @@ def test_a_document_with_no_sections_or_classification_still_renders() -> None:
     texts = [p.text for p in open_docx(render_docx(doc)).paragraphs]
     assert texts[0] == "舆情日报"
     assert texts[-2:] == ["云川市人民政府办公室", "2026年12月3日"]
+
+
+def test_a_crowded_table_keeps_short_columns_on_one_line() -> None:
+    from monitor.reports.render_docx import CELL_PADDING_TWIPS, CHAR_TWIPS, column_widths
+
+    reason = "负面倾向 1.00（严重、暴雨）；突发事件（暴雨、被困）；话题“城市内涝”；热度 64"
+    t = Table(
+        columns=["等级", "事件", "状态", "责任部门", "下一时限", "研判依据"],
+        rows=[
+            [
+                "重大（II级）",
+                "云川城区暴雨，临江路隧道积水严重" * 2,
+                "收集",
+                "市应急管理局",
+                "发布权威信息：12月4日 01:40（剩余 4小时58分）",
+                reason,
+            ]
+        ],
+    )
+    w = column_widths(t, 6)
+    assert sum(w) == round((210 - 28 - 26) / 25.4 * 1440)
+    assert w[2] >= CELL_PADDING_TWIPS + 2 * CHAR_TWIPS  # 收集 on one line
+    assert w[3] >= CELL_PADDING_TWIPS + 6 * CHAR_TWIPS  # 市应急管理局 on one line
+    assert w[2] < w[3] < w[1]
+    assert abs(w[1] - w[5]) <= 8 and abs(w[4] - w[5]) <= 8  # the long ones share evenly

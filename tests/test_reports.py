@@ -57,7 +57,7 @@ def test_daily_digest_figures(database: Database, cases) -> None:  # noqa: ANN00
     lead = doc.sections[0].blocks[0].text
     # 6 mentions collected in the window (E1 ×2, E2 ×2, E3, E4); 4 events found in it, of
     # which E3 was merged into E2 and is counted there
-    assert lead.startswith("本时段共监测到相关信息 6 条（较前一时段+6（前一时段为 0））")
+    assert lead.startswith("本时段共监测到相关信息 6 条（前一时段为 0 条），")
     assert "新增舆情事件 3 起（特别重大 1 起、较大 1 起、一般 1 起）" in lead
     html = render_html(doc)
     bars = re.findall(
@@ -145,3 +145,16 @@ def test_word_digest_is_laid_out_as_a_government_document(database: Database, ca
     header = [c.text for c in d.tables[0].rows[0].cells]
     assert header == ["来源类型", "信息量", "较前一时段", "负面", "负面占比"]
     assert d.tables[0].rows[0]._tr.trPr is not None  # a repeating header row
+
+
+def test_the_change_against_the_day_before_reads_as_prose() -> None:
+    from monitor.reports.common import change, change_phrase
+
+    assert change_phrase(115, 100) == "较前一时段增加 15 条、增长 15.0%"
+    assert change_phrase(80, 100) == "较前一时段减少 20 条、下降 20.0%"
+    assert change_phrase(7, 7) == "与前一时段持平"
+    assert change_phrase(6, 0) == "前一时段为 0 条"
+    assert change_phrase(0, 0) == "与前一时段持平"
+    # the tables keep the short form
+    assert change(115, 100) == "+15（+15.0%）"
+    assert change(6, 0) == "+6（前一时段为 0）"

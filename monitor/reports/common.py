@@ -96,6 +96,20 @@ def change(now: int, before: int) -> str:
     return f"{sign}{abs(diff)}（{sign}{abs(diff) * 100 / before:.1f}%）"
 
 
+def change_phrase(now: int, before: int, unit: str = "条") -> str:
+    """The change written as a report's prose says it: '较前一时段增加 12 条、增长 15.0%',
+    '较前一时段减少 3 条、下降 20.0%', '与前一时段持平', '前一时段为 0 条'."""
+    diff = now - before
+    if diff == 0:
+        return "与前一时段持平"
+    if before == 0:
+        return f"前一时段为 0 {unit}"
+    rate = f"{abs(diff) * 100 / before:.1f}%"
+    if diff > 0:
+        return f"较前一时段增加 {diff} {unit}、增长 {rate}"
+    return f"较前一时段减少 {-diff} {unit}、下降 {rate}"
+
+
 def grade_cell(grade: str) -> str:
     return f"{GRADE_NAMES.get(grade, grade)}（{grade}级）"
 

@@ -25,6 +25,7 @@ from monitor.reports.common import (
     Window,
     at_beijing,
     change,
+    change_phrase,
     cn_date,
     cn_period,
     cn_time,
@@ -339,8 +340,8 @@ def build_daily(session: Session, app: AppConfig, day: date, now: datetime) -> D
         head = "本时段未监测到相关信息，无新增舆情事件；"
     else:
         head = (
-            f"本时段共监测到相关信息 {f['total']} 条（较前一时段"
-            f"{change(f['total'], f['total_before'])}），其中负面 {f['negative']} 条，"
+            f"本时段共监测到相关信息 {f['total']} 条（"
+            f"{change_phrase(f['total'], f['total_before'])}），其中负面 {f['negative']} 条，"
             f"占 {percent(f['negative'], f['total'])}；新增舆情事件 {fe['new']} 起"
             + (f"（{grades}）" if grades else "")
             + "；"
@@ -353,7 +354,7 @@ def build_daily(session: Session, app: AppConfig, day: date, now: datetime) -> D
     )
     overview.blocks.insert(0, Paragraph(lead, "lead"))
     summary = (
-        f"{cn_date(day)}舆情日报：信息 {f['total']} 条（负面 {f['negative']} 条），"
+        f"信息 {f['total']} 条（负面 {f['negative']} 条），"
         f"新增事件 {fe['new']} 起，"
         f"超期时限 {fc['breached']} 项，今日到期 {fc['due_today']} 项。"
     )

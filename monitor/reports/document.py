@@ -137,7 +137,7 @@ class Document:
     period: str  # 统计时段：12月2日 08:00 至 12月3日 08:00
     sections: list[Section]
     # one or two sentences for chat channels and the email subject line
-    summary: str = ""
+    summary: str = ""  # one line for lists and messages, after the title: no need to repeat it
     # file name without extension, e.g. 舆情日报-2026-12-03
     stem: str = "report"
     # 密级 / 内部资料 line printed above the title; empty for none

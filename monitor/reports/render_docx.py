@@ -56,7 +56,11 @@ FALLBACKS = {
 }
 
 # Chinese type sizes (号) in points
-ER_HAO, SAN_HAO, SI_HAO, XIAO_SI = 22, 16, 14, 12
+ER_HAO, SAN_HAO, SI_HAO, WU_HAO = 22, 16, 14, 10.5
+TEXT_WIDTH_TWIPS = round((210 - 28 - 26) / 25.4 * 1440)  # A4 less GB/T 9704 margins
+CHAR_TWIPS = 210  # one character of 五号 (10.5 pt), the tables' size
+CELL_PADDING_TWIPS = 2 * 108 + 40  # Word's default cell margins, and a little air
+LONG_CHARS = 30.0
 LINE = Pt(28.95)  # 22 lines to the page at 三号
 PICTURE_WIDTH = Cm(15.5)
 RED = RGBColor(0xC0, 0x00, 0x00)
@@ -153,7 +157,8 @@ def _styles(d: WordDocument) -> None:
     _style(d, "Note", FONT_BODY, SI_HAO, indent=True, line=Pt(24))
     _style(d, "Caption", FONT_BODY, SI_HAO, bold=True, centre=True, line=Pt(24))
     _style(d, "Figure", FONT_BODY, SAN_HAO, centre=True, line=None, before=Pt(6), keep=True)
-    _style(d, "Table Text", FONT_BODY, XIAO_SI, line=None)
+    # left-aligned: justified CJK in a narrow cell spreads a short line across it
+    _style(d, "Table Text", FONT_BODY, WU_HAO, left=True, line=None)
     _style(d, "Signature", FONT_BODY, SAN_HAO)
     _style(d, "Footer", FONT_SONG, SI_HAO, line=None, latin=FONT_SONG)
 
@@ -166,6 +171,7 @@ def _style(
     *,
     bold: bool = False,
     centre: bool = False,
+    left: bool = False,
     indent: bool = False,
     keep: bool = False,
     line: Emu | None = LINE,
@@ -188,7 +194,13 @@ def _style(
     style.font.color.rgb = RGBColor(0, 0, 0)
     _fonts(style.element.get_or_add_rPr(), east, latin)
     pf = style.paragraph_format
-    pf.alignment = WD_ALIGN_PARAGRAPH.CENTER if centre else WD_ALIGN_PARAGRAPH.JUSTIFY
+    pf.alignment = (
+        WD_ALIGN_PARAGRAPH.CENTER
+        if centre
+        else WD_ALIGN_PARAGRAPH.LEFT
+        if left
+        else WD_ALIGN_PARAGRAPH.JUSTIFY
+    )
     pf.space_before, pf.space_after = before or Pt(0), after or Pt(0)
     if line is None:
         pf.line_spacing, pf.line_spacing_rule = 1.0, WD_LINE_SPACING.SINGLE
@@ -296,6 +308,9 @@ class _Writer:
         table = self.d.add_table(rows=1 + len(t.rows), cols=width)
         table.style = "Table Grid"
         _table_props(table._tbl.tblPr)
+        widths = column_widths(t, width)
+        for col, w in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths, strict=True):
+            col.set(qn("w:w"), str(w))
         # looked up once: python-docx resolves a style by name on every assignment, which
         # was most of the time of a 6,000-row assessment (bench/reports.py)
         text_style = self.d.styles["Table Text"].style_id
@@ -307,6 +322,9 @@ class _Writer:
             if i == 0:
                 tr.append(_el("w:tblHeader", {}))
             for j, cell in enumerate(row.cells):
+                tcw = cell._tc.get_or_add_tcPr().get_or_add_tcW()  # add_table set equal ones
+                tcw.set(qn("w:w"), str(widths[j]))
+                tcw.set(qn("w:type"), "dxa")
                 p = cell.paragraphs[0]
                 p._p.style = text_style
                 if i == 0:
@@ -351,6 +369,37 @@ def _run(p: DocxParagraph, text: object, *, bold: bool = False, red: bool = Fals
         run.font.color.rgb = RED
 
 
+def _text_length(text: object) -> float:
+    """Roughly how wide a cell's text is, in Chinese characters (Latin letters count half)."""
+    return sum(1.0 if ord(ch) > 0x2E7F else 0.55 for ch in str(text))
+
+
+def column_widths(t: Table, count: int) -> list[int]:
+    """Each column's width (twips), from the longest text it holds (counted as at most
+    LONG_CHARS characters). Shared out by water-filling: every column gets the same width
+    L, except those whose text is shorter than L, which get just their text's width; L is
+    as large as the page allows. So a grade or a count stays on one line and the titles and
+    reasons split what is left evenly, instead of one long cell squeezing the rest."""
+    demand = []
+    for j in range(count):
+        texts = [t.columns[j] if j < len(t.columns) else ""]
+        texts += [r[j] for r in t.rows[:200] if j < len(r)]
+        demand.append(max(1.0, min(LONG_CHARS, max(_text_length(x) for x in texts))))
+    room = (TEXT_WIDTH_TWIPS - count * CELL_PADDING_TWIPS) / CHAR_TWIPS  # in characters
+    level, left, waiting = max(demand), room, sorted(demand)
+    while waiting:  # satisfy the shortest columns while they fit under an even share
+        share = left / len(waiting)
+        if waiting[0] > share:
+            level = share
+            break
+        left -= waiting.pop(0)
+    chars = [min(d, level) for d in demand]
+    spare = max(0.0, room - sum(chars)) / count
+    widths = [CELL_PADDING_TWIPS + int((c + spare) * CHAR_TWIPS) for c in chars]
+    widths[-1] += TEXT_WIDTH_TWIPS - sum(widths)
+    return widths
+
+
 def _table_props(tblpr: etree._Element) -> None:
     """Full text width, and borders on every cell even where the Table Grid style is lost."""
     width = tblpr.find(qn("w:tblW"))
@@ -361,6 +410,8 @@ def _table_props(tblpr: etree._Element) -> None:
         attrs = {"w:val": "single", "w:sz": "4", "w:space": "0", "w:color": "000000"}
         borders.append(_el(f"w:{side}", attrs))
     width.addnext(borders)
+    # fixed: Word and LibreOffice keep the widths given, not re-fit them to the longest word
+    borders.addnext(_el("w:tblLayout", {"w:type": "fixed"}))
 
 
 def _clean_block(block: Chart | Flow) -> Chart | Flow:

@@ -375,6 +375,6 @@ def build_special(session: Session, app: AppConfig, event_id: int, now: datetime
         issued_at=now,
         period=f"截至 {cn_time(now, year=True)}（北京时间）",
         sections=sections,
-        summary=f"舆情专报：{ev.title}（{grade_cell(ev.grade)}，{state}，{dept}）。",
+        summary=f"{grade_cell(ev.grade)}，{state}，{dept}。",
         stem=f"舆情专报-事件{ev.id}-{b:%Y%m%d-%H%M}",
     )
