@@ -228,6 +228,9 @@ def test_an_email_resent_after_a_crash_says_it_may_be_a_duplicate(database: Data
     assert first["Subject"] == f"【舆情日报】{TITLE}"
     assert again["Subject"] == f"【舆情日报】{TITLE}（补发，可能重复）"
     assert "可能与已收到的消息重复" in again.get_body(("html",)).get_content()
+    # 20 minutes late, and said of the report, not of an alert
+    plain = again.get_body(("plain",)).get_content()
+    assert "延迟送达：本报告生成于" in plain and "预警" not in plain
     assert [a.status for a in alerts(database)] == ["sent"]
 
 

@@ -56,12 +56,13 @@ def backoff(attempts: int, result: SendResult) -> timedelta:
     return timedelta(seconds=min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** max(0, attempts - 1)))
 
 
-def late_label(created_at: datetime, now: datetime) -> str | None:
+def late_label(created_at: datetime, now: datetime, what: str = "预警") -> str | None:
+    """'延迟送达：本预警生成于 …，晚 N 分钟' (`what`: 预警, or 报告 for a report)."""
     delay = as_utc(now) - as_utc(created_at)
     if delay < LATE_AFTER:
         return None
     minutes = int(delay.total_seconds() // 60)
-    return f"延迟送达：本预警生成于 {fmt_beijing(created_at)}，晚 {minutes} 分钟"
+    return f"延迟送达：本{what}生成于 {fmt_beijing(created_at)}，晚 {minutes} 分钟"
 
 
 def deliver_due(
@@ -231,7 +232,7 @@ def _send(
         payload["thread_ts"] = thread
     if note:
         payload["duplicate_label"] = note
-    late = late_label(alert.created_at, now)
+    late = late_label(alert.created_at, now, "报告" if alert.kind == "digest" else "预警")
     if late:
         payload["late_label"] = late
     started = time.monotonic()
