@@ -33,7 +33,7 @@ from monitor.reports.document import (
     Section,
     Table,
 )
-from monitor.reports.spread import MEDIA, hourly_trend, propagation, when
+from monitor.reports.spread import MEDIA, event_propagation, event_trend, when
 from monitor.scoring.events import profile
 from monitor.scoring.grade import one_line
 from monitor.storage.models import Event, Mention, Transition
@@ -332,9 +332,9 @@ def build_special(session: Session, app: AppConfig, event_id: int, now: datetime
         f"由{dept}负责办理，目前处于“{state}”阶段。"
     )
     spread: list = []
-    if ms:
-        flow, table = propagation(ev, ms)
-        spread = [flow, table, hourly_trend(ms, negative_at)]
+    path, trend = event_propagation(session, ev), event_trend(session, ev, negative_at)
+    if path is not None and trend is not None:
+        spread = [*path, trend]
     prof = (
         profile(session, ev, negative_at)
         if ms
