@@ -41,7 +41,13 @@ from sqlalchemy import create_engine, event, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from bench.seed import Scale, marker, seed  # noqa: E402
-from monitor.config import load_config  # noqa: E402
+from bench.seed.targets import (  # noqa: E402
+    LABELS,
+    PG,
+    add_arguments,
+    app_for,
+    databases,
+)
 from monitor.config.loader import AppConfig  # noqa: E402
 from monitor.reports.assessment import build_assessment  # noqa: E402
 from monitor.reports.daily import build_daily  # noqa: E402
@@ -50,7 +56,6 @@ from monitor.reports.formats import render  # noqa: E402
 from monitor.reports.periods import parse_period  # noqa: E402
 from monitor.storage.db import Database  # noqa: E402
 
-PG = "postgresql+psycopg://root@127.0.0.1:5432/test"
 SCHEMA = "bench_reports"
 SQLITE_FILE = ROOT / "var" / "bench" / "reports.db"
 DAY = date(2026, 11, 20)
@@ -58,7 +63,6 @@ PERIOD = "2026-11"
 NOW = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)  # 09:00 Beijing, when the monthly job runs
 TARGETS = {"digest": 10.0, "assessment": 30.0}
 FORMATS = ["html", "md", "docx"]
-LABELS = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 
 
 class Result:
@@ -70,17 +74,6 @@ class Result:
 
     def median(self, what: str) -> float:
         return statistics.median(self.runs[what])
-
-
-def postgres_unavailable() -> str | None:
-    try:
-        eng = create_engine(PG, connect_args={"connect_timeout": 3})
-        with eng.connect() as c:
-            c.execute(text("select 1"))
-        eng.dispose()
-    except Exception as e:  # noqa: BLE001 - any failure to connect is the answer
-        return str(getattr(e, "orig", e)).strip().splitlines()[0]
-    return None
 
 
 def prepare(name: str, scale: Scale, reseed: bool, app_for: Callable[[str], AppConfig]) -> tuple:
@@ -249,26 +242,12 @@ def report(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--only", choices=["sqlite", "postgresql"])
+    add_arguments(parser)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--reseed", action="store_true")
     parser.add_argument("--profile", action="store_true", help="profile even what passes")
-    parser.add_argument("--scale", type=float, default=1.0, help="of 1,000,000 mentions")
     args = parser.parse_args()
     scale = Scale() if args.scale == 1 else Scale.of(args.scale)
-    names = [args.only] if args.only else ["sqlite", "postgresql"]
-    if "postgresql" in names:
-        why = postgres_unavailable()
-        if why is not None:
-            print(f"PostgreSQL at 127.0.0.1:5432 (database test) is not reachable: {why}")
-            if args.only:
-                sys.exit(1)
-            print("running SQLite only")
-            names.remove("postgresql")
-
-    def app_for(url: str) -> AppConfig:
-        return load_config(ROOT / "config", environ={"DATABASE_URL": url})
-
+    names = databases(args.only)
     results: list[Result] = []
     renders: list[tuple[str, str, list[float]]] = []
     for name in names:

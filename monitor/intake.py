@@ -22,7 +22,7 @@ from monitor.pipeline.dedup import fingerprint
 from monitor.pipeline.normalise import clean_text, content_hash
 from monitor.pipeline.store import evidence
 from monitor.storage.collection import Reporter
-from monitor.storage.models import AuditLog, Mention, Source
+from monitor.storage.models import AuditLog, Department, Event, Mention, Source
 
 CHANNELS = {"phone": "来电", "letter": "来信", "mailbox": "信箱", "visit": "来访"}
 # Roles that may read a reporter's identity (the admin role may do everything).
@@ -43,6 +43,8 @@ class IntakeRecord:
     reporter_phone: str | None = None
     reporter_employer: str | None = None
     reporter_address: str | None = None
+    department: str | None = None  # the lead department's code, when the clerk knows it
+    confidentiality_requested: bool = False  # the reporter asked not to be made known
 
     def has_reporter(self) -> bool:
         return any(
@@ -72,7 +74,16 @@ def record(session: Session, item: IntakeRecord, entered_by: str, now: datetime)
         raise IntakeError("收到时间须带时区（北京时间）。")
     if item.received_at > now:
         raise IntakeError("收到时间不能晚于现在。")
+    if item.department and not session.scalar(
+        select(Department.id).where(Department.code == item.department)
+    ):
+        raise IntakeError(f"责任处室 {item.department!r} 不存在；请从部门列表中选择或留空。")
     src = _source(session, item.channel)
+    extra: dict[str, object] = {"channel": item.channel, "entered_by": entered_by}
+    if item.department:
+        extra["department"] = item.department
+    if item.has_reporter() and item.confidentiality_requested:
+        extra["confidentiality_requested"] = True  # a flag only; the identity stays apart
     ref = uuid.uuid4().hex
     url = f"manual://{item.channel}/{ref}"
     mention = Mention(
@@ -87,7 +98,7 @@ def record(session: Session, item: IntakeRecord, entered_by: str, now: datetime)
         site=src.title,
         published_at=item.received_at,
         fetched_at=now,
-        extra={"channel": item.channel, "entered_by": entered_by},
+        extra=extra,
     )
     session.add(mention)
     session.flush()
@@ -119,6 +130,18 @@ def record(session: Session, item: IntakeRecord, entered_by: str, now: datetime)
     src.items_total += 1
     _audit(session, entered_by, "intake", mention.id, now, {"channel": item.channel})
     return mention
+
+
+def assign_named_department(session: Session, event: Event, mention: Mention) -> None:
+    """A new case opened by a manual item goes to the department the clerk named, if any;
+    the routing rules' reasons stay on record next to the clerk's choice."""
+    code = (mention.extra or {}).get("department") if mention.kind == "manual" else None
+    dept = session.scalar(select(Department).where(Department.code == code)) if code else None
+    if dept is None or dept.id == event.department_id:
+        return
+    event.department_id, event.department = dept.id, dept
+    event.co_departments = [c for c in event.co_departments or [] if c != dept.code]
+    event.routing_reasons = [*(event.routing_reasons or []), f"人工登记时指定由{dept.name}主办"]
 
 
 def may_read_reporter(role: str) -> bool:

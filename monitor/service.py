@@ -21,7 +21,6 @@ from monitor.scheduler import build_scheduler
 from monitor.storage.migrate import require_migrated
 
 log = logging.getLogger(__name__)
-CONSOLE_USER = "console"
 
 
 def prepare(ctx: Context) -> None:
@@ -32,16 +31,12 @@ def prepare(ctx: Context) -> None:
             ensure_source(s, ctx.settings, src.name)
 
 
-def console_login_token(ctx: Context) -> str:
-    """A fresh login token for the built-in local administrator, printed at start-up."""
-    from monitor.storage.models import User  # noqa: I001
-    from monitor.users import create_user, rotate_token
+def first_admin_login(ctx: Context) -> tuple[str, str] | None:
+    """(name, one-time password) for the first administrator while none has a password."""
+    from monitor.accounts.passwords import first_admin_password
 
     with ctx.db.session() as s:
-        if s.query(User).filter_by(name=CONSOLE_USER).first() is None:
-            _, token = create_user(s, CONSOLE_USER, "本机管理员", "admin", now=utcnow())
-            return token
-        return rotate_token(s, CONSOLE_USER)
+        return first_admin_password(s, utcnow())
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -98,12 +93,16 @@ def run_service(ctx: Context, say: Callable[[str], None]) -> None:
     scheduler.start()
     say(f"数据库：{ctx.db.display_url}")
     say(f"监测 {len(ctx.settings.sources.sources)} 个信息源，预警渠道：{'、'.join(channels)}")
-    if sys.stdout.isatty():
-        # Like Jupyter: a fresh link each start, shown only on an interactive terminal,
-        # never written to a log file.
-        say(f"控制台：{svc.web.public_url.rstrip('/')}/login?token={console_login_token(ctx)}")
+    login = f"{svc.web.public_url.rstrip('/')}/login"
+    # Shown only on an interactive terminal, so the password never lands in a log file.
+    first = first_admin_login(ctx) if sys.stdin.isatty() and sys.stdout.isatty() else None
+    if first is not None:
+        say(
+            f"控制台：{login}  首位管理员：用户名 {first[0]}，一次性密码 {first[1]}"
+            "（只显示这一次，首次登录后须修改）"
+        )
     else:
-        say(f"控制台：{svc.web.public_url}（运行 `yuqing login-link` 获取登录链接）")
+        say(f"控制台：{login}（用户名和密码登录；重置密码：`yuqing user passwd NAME`）")
     say("（按 Ctrl-C 停止）")
     # uvicorn shuts down on Ctrl-C / SIGTERM, then re-raises the signal; make SIGTERM
     # (a service manager's stop) end here like Ctrl-C does, so the cleanup below runs.

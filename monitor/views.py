@@ -11,12 +11,14 @@ from sqlalchemy.orm import Session, selectinload
 from monitor.clock import as_utc, beijing, fmt_remaining
 from monitor.config.types import GRADE_NAMES, GRADES
 from monitor.scoring.grade import one_line
+from monitor.storage.lookups import SEEN_AT
 from monitor.storage.models import Deadline, Department, Event, Mention, Transition, User
 from workflow.states import OPEN_STATES, STATES, TRANSITIONS
 
 URGENT = timedelta(hours=1)  # a countdown under this is highlighted
 GRADE_ORDER = case({"I": 0, "II": 1, "III": 2, "IV": 3}, value=Event.grade, else_=4)
 ALERT_STATUS = {"pending": "待发送", "sent": "已发送", "failed": "发送失败"}
+MENTIONS_SHOWN = 100  # an event page shows this many of its mentions at a time
 
 
 class BadFilter(ValueError):
@@ -222,8 +224,16 @@ def _post_view(post: dict[str, Any]) -> dict[str, Any]:
 
 
 def event_detail(
-    s: Session, e: Event, depts: dict[int, Department], now: datetime, negative_at: float
+    s: Session,
+    e: Event,
+    depts: dict[int, Department],
+    now: datetime,
+    negative_at: float,
+    mentions_limit: int = MENTIONS_SHOWN,
+    mentions_offset: int = 0,
 ) -> dict[str, Any]:
+    """The event with its clocks, transitions and one page of its mentions, newest first
+    (`mentions_total` says how many there are: an emergency has tens of thousands)."""
     nearest = next((d for d in e.deadlines if d.met_at is None and not d.superseded), None)
     view = event_summary(e, nearest, depts, now)
     by_code = {d.code: d.name for d in depts.values()}
@@ -231,8 +241,11 @@ def event_detail(
         select(Mention)
         .options(selectinload(Mention.source))
         .where(Mention.event_id == e.id)
-        .order_by(Mention.published_at.desc(), Mention.id.desc())
+        .order_by(SEEN_AT.desc(), Mention.id.desc())  # ix_mentions_event_seen
+        .limit(mentions_limit)
+        .offset(mentions_offset)
     ).all()
+    total = s.scalar(select(func.count(Mention.id)).where(Mention.event_id == e.id)) or 0
     transitions = s.scalars(
         select(Transition).where(Transition.event_id == e.id).order_by(Transition.at, Transition.id)
     ).all()
@@ -252,6 +265,9 @@ def event_detail(
             ],
             "deadlines": [deadline_view(d, now) for d in e.deadlines],
             "mentions": [mention_view(m, negative_at) for m in mentions],
+            "mentions_total": total,
+            "mentions_offset": mentions_offset,
+            "mentions_limit": mentions_limit,
             "transitions": [
                 {
                     "from": t.from_state,

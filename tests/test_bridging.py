@@ -153,7 +153,7 @@ def test_a_person_merging_in_a_major_event_puts_the_kept_one_on_its_clocks(
 ) -> None:
     setup = prepare(tmp_path, database_url)
     setup.ok("init")
-    setup.ok("user", "add", "li", "--role", "duty_officer")
+    setup.ok("user", "add", "li", "--role", "duty_officer", "--no-password")
     app = load_config(setup.config, environ=setup.env)
     ctx = Context(app)
     now = utcnow()

@@ -1,8 +1,8 @@
 """The console in a real browser: headless Chromium against the console served by uvicorn.
 
-What an officer does and sees: log in with a token link, read the events nearest deadline
-first, acknowledge an escalation, correct a mention's sentiment, find the broken source,
-and never run a script that came in with scraped text.
+What an officer does and sees: log in with a password (and change it) or a token link,
+read the events nearest deadline first, acknowledge an escalation, correct a mention's
+sentiment, find the broken source, and never run a script that came in with scraped text.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from monitor.storage.db import Database
 from monitor.storage.migrate import upgrade
 from monitor.web import create_app
 from tests.helpers.browser import LiveConsole, chromium_or_skip
-from tests.helpers.console import APP, BROKEN_REASON, MENTION_XSS, NOW, XSS, seed
+from tests.helpers.console import APP, BROKEN_REASON, MENTION_XSS, NOW, PASSWORD, XSS, seed
 
 
 @pytest.fixture(scope="module")
@@ -143,3 +143,36 @@ def test_a_role_without_access_sees_the_refusal_in_chinese(console, visit) -> No
         "无权访问：您的角色是责任处室，此操作仅限值班员、办公室、领导。"
     )
     assert not re.search(r"Traceback|Internal Server Error", page.content())
+
+
+def test_an_officer_logs_in_with_a_password_and_changes_it(console) -> None:
+    from playwright.sync_api import expect
+
+    context = console.browser.new_context(locale="zh-CN")
+    try:
+        page = context.new_page()
+        page.goto(f"{console.url}/sources")  # sent to the login page, and back afterwards
+        expect(page).to_have_url(re.compile(r"/login\?next=%2Fsources$"))
+        page.get_by_label("用户名").fill("confidentiality")
+        page.get_by_label("密码").fill("不是这个密码-000")
+        page.get_by_role("button", name="登录").click()
+        expect(page.locator(".error")).to_have_text("用户名或密码错误。")
+        page.get_by_label("密码").fill(PASSWORD)
+        page.get_by_role("button", name="登录").click()
+        expect(page.locator("header .who")).to_contain_text("测试保密员（保密员）")
+        page.get_by_role("link", name="修改密码").click()
+        expect(page.locator(".rules")).to_have_text("密码至少 10 个字符，且不能与用户名相同。")
+        page.get_by_label("当前密码").fill(PASSWORD)
+        page.get_by_label("新密码", exact=True).fill("浏览器里改的新密码-1")
+        page.get_by_label("再次输入新密码").fill("浏览器里改的新密码-1")
+        page.get_by_role("button", name="修改密码").click()
+        expect(page.locator(".flash")).to_contain_text("密码已修改")
+        page.get_by_role("button", name="退出").click()
+        expect(page).to_have_url(f"{console.url}/login")
+        page.get_by_label("用户名").fill("confidentiality")
+        page.get_by_label("密码").fill("浏览器里改的新密码-1")
+        page.get_by_role("button", name="登录").click()
+        expect(page).to_have_url(f"{console.url}/")
+        expect(page.locator("header .who")).to_contain_text("测试保密员")
+    finally:
+        context.close()

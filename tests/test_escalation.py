@@ -9,14 +9,15 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from monitor.accounts.users import create_user
 from monitor.config import load_config
 from monitor.errors import ConfigError, Forbidden
 from monitor.notify import escalation
 from monitor.storage.db import Database
 from monitor.storage.models import Alert, Deadline, Event, User
-from monitor.users import create_user
 from monitor.web import create_app
 from tests.helpers.configs import config_case
+from tests.helpers.console import csrf_token
 
 T0 = datetime(2026, 11, 21, 2, 0, tzinfo=UTC)
 
@@ -181,7 +182,10 @@ def test_the_event_page_shows_the_escalation_and_acknowledges_it(
     page = client.get(f"/events/{ev}").text
     assert "升级中：第 1/3 级（责任处室）：新发现重大事件" in page
     assert "每 15 分钟重复提醒并逐级上报" in page and "确认（我来处理）" in page
-    done = client.post(f"/events/{ev}/acknowledge", follow_redirects=False)
+    token = csrf_token(client, f"/events/{ev}")  # the form's own, tied to the session
+    done = client.post(
+        f"/events/{ev}/acknowledge", data={"csrf_token": token}, follow_redirects=False
+    )
     assert done.status_code == 303
     page = client.get(f"/events/{ev}").text
     assert "已由 xiaowang 于 2026-11-21 10:03 确认" in page and "确认（我来处理）" not in page

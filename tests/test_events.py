@@ -23,7 +23,7 @@ def sample(tmp_path_factory):  # noqa: ANN001, ANN201
         setup = prepare(tmp, sample_port=site.server_address[1])
         setup.ok("init")
         setup.ok("crawl", "--all")
-        setup.ok("user", "add", "li", "--role", "duty_officer")
+        setup.ok("user", "add", "li", "--role", "duty_officer", "--no-password")
         ctx = Context(load_config(setup.config, environ=setup.env))
         yield ctx, setup
         ctx.db.dispose()

@@ -7,13 +7,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from monitor.accounts.users import ROLES, create_user
 from monitor.cases import sync_departments
 from monitor.config import load_config
 from monitor.deadlines import DeadlineBook
 from monitor.pipeline.analyse import analyse_pending
 from monitor.scoring.scorer import Scorer
 from monitor.storage.models import Alert, AuditLog, Evidence, Mention
-from monitor.users import ROLES, create_user
 from monitor.web import create_app
 from tests.helpers.cli import prepare
 from tests.helpers.configs import CONFIG

@@ -12,12 +12,12 @@ from types import SimpleNamespace
 
 import pytest
 
+from monitor.accounts.users import create_user
 from monitor.reports.daily import build_daily
 from monitor.reports.special import build_special
 from monitor.reports.store import make
 from monitor.storage.db import Database
 from monitor.storage.migrate import upgrade
-from monitor.users import create_user
 from monitor.web import create_app
 from tests.helpers.browser import LiveConsole, chromium_or_skip
 from tests.helpers.configs import REPO

@@ -5,16 +5,20 @@ first; bench/console.py is why)."""
 from __future__ import annotations
 
 import random
+from collections import Counter
 from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from monitor.clock import beijing
 from monitor.reports.spread import (
+    MEDIA,
+    STAGES,
+    _chart,
+    _flow,
     event_propagation,
     event_trend,
-    hourly_trend,
-    propagation,
     when,
 )
 from monitor.storage.db import Database
@@ -22,6 +26,32 @@ from monitor.storage.models import Event, Mention, Source
 from tests.helpers.report_cases import h, seed_cases
 
 NEGATIVE_AT = 0.5
+
+
+# -- the definitions, counted from the mentions in memory (what the SQL must agree with)
+
+
+def propagation(ev: Event, ms: list[Mention]):  # noqa: ANN201
+    first, firsts, counts = ms[0], {}, Counter()
+    for m in ms:
+        if m.id == first.id:
+            st = STAGES[0]
+        elif m.kind in MEDIA and ev.origin_kind not in MEDIA:
+            st = STAGES[2]
+        else:
+            st = STAGES[1]
+        counts[st] += 1
+        firsts.setdefault(st, m)
+    return _flow(firsts, counts)
+
+
+def hourly_trend(ms: list[Mention], negative_at: float):  # noqa: ANN201
+    hours, negative = Counter(), Counter()
+    for m in ms:
+        at = beijing(when(m)).replace(minute=0, second=0, microsecond=0)
+        hours[at] += 1
+        negative[at] += 1 if (m.negative or 0) >= negative_at else 0
+    return _chart(hours, negative)
 
 
 def in_memory(s, ev: Event):  # noqa: ANN001, ANN201

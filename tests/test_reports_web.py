@@ -11,13 +11,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from monitor.accounts.users import ROLES, create_user
 from monitor.reports.assessment import build_assessment
 from monitor.reports.periods import parse_period
 from monitor.reports.store import make
 from monitor.storage.db import Database
 from monitor.storage.migrate import upgrade
 from monitor.storage.reports import Report
-from monitor.users import ROLES, create_user
 from monitor.web import create_app
 from tests.helpers.console import APP
 from tests.helpers.report_cases import AFTER_MONTH, SCRIPT, seed_cases
@@ -31,6 +31,8 @@ ROUTE_PATHS = {
     "/reports/{report_id}/department",
     "/reports/daily",
     "/events/{event_id}/report",
+    "/api/reports/daily",
+    "/api/events/{event_id}/report",
 }
 
 
@@ -114,11 +116,10 @@ def test_a_download_is_named_in_chinese_and_a_stored_page_runs_nothing(site) -> 
     page = site.client.get(f"/reports/{site.assessment}", headers=h)
     csp = page.headers["content-security-policy"]
     assert "sandbox" in csp and "script" not in csp and "x-report-csp" not in page.headers
-    assert (
-        site.client.get("/reports", headers=h)
-        .headers["content-security-policy"]
-        .startswith("default-src 'none'; style-src 'self'")
-    )
+    # the console's own pages: the console's policy (its one script is its own file)
+    console = site.client.get("/reports", headers=h).headers["content-security-policy"]
+    assert console.startswith("default-src 'none'; script-src 'self';")
+    assert "unsafe-inline" not in console and "sandbox" not in console
     assert site.client.get(f"/reports/{site.assessment}/files/exe", headers=h).status_code == 404
     assert site.client.get("/reports/999/files/docx", headers=h).status_code == 404
 
@@ -163,6 +164,29 @@ def test_the_digest_and_a_special_report_are_made_from_the_console(site) -> None
         r = site.client.post(f"/events/{site.cases.e1}/report", headers=auth(site, role))
         assert r.status_code == 403
     assert site.client.post("/events/999/report", headers=h).status_code == 404
+
+
+def test_scripts_make_the_same_reports_through_the_json_api(site) -> None:  # noqa: ANN001
+    h = auth(site, "leader")
+    r = site.client.post("/api/reports/daily", headers=h)
+    assert r.status_code == 201
+    made = r.json()
+    assert made["message"] == "已生成12月3日舆情日报（截至目前）。"
+    assert made["url"].endswith(f"/reports/{made['id']}")
+    r = site.client.post(f"/api/events/{site.cases.e1}/report", headers=h)
+    assert (
+        r.status_code == 201 and r.json()["message"] == f"已生成事件 #{site.cases.e1} 的舆情专报。"
+    )
+    listed = {
+        x["id"]: x["kind"] for x in site.client.get("/api/reports", headers=h).json()["items"]
+    }
+    assert listed[made["id"]] == "daily" and listed[r.json()["id"]] == "special"
+    for role in ("handler", "confidentiality"):
+        refused = site.client.post("/api/reports/daily", headers=auth(site, role))
+        assert refused.status_code == 403 and "无权访问" in refused.json()["error"]
+    missing = site.client.post("/api/events/999/report", headers=h)
+    assert missing.status_code == 404 and "不存在" in missing.json()["error"]
+    assert site.client.post("/api/reports/daily").status_code == 401
 
 
 def test_scraped_text_in_a_report_title_is_escaped_in_the_list(site) -> None:  # noqa: ANN001

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from monitor.accounts.users import ROLES
 from monitor.scoring.labels import training_labels
 from monitor.storage.models import Mention
 from monitor.storage.scoring import SentimentLabel
-from monitor.users import ROLES
 
 PATH = "/api/mentions/{mention_id}/sentiment"
 ROUTE_PATHS = {PATH}

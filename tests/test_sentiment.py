@@ -155,7 +155,7 @@ def test_an_officers_label_is_learnt_by_train(tmp_path) -> None:
         setup = prepare(tmp_path, sample_port=site.server_address[1])
         setup.ok("init")
         setup.ok("crawl", "--all")
-        setup.ok("user", "add", "zhang", "--role", "duty_officer")
+        setup.ok("user", "add", "zhang", "--role", "duty_officer", "--no-password")
         ctx = Context(load_config(setup.config, environ=setup.env))
         from sqlalchemy import select
 

@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from monitor.accounts.users import create_user
 from monitor.config import load_config
 from monitor.config.loader import AppConfig
 from monitor.notify import escalation
@@ -21,7 +22,6 @@ from monitor.notify.dispatcher import deliver_due
 from monitor.storage.alerts import Escalation
 from monitor.storage.db import Database
 from monitor.storage.models import Alert, AuditLog, Department, Event
-from monitor.users import create_user
 from monitor.web import create_app
 from monitor.web.slack_actions import slack_signature
 from tests.helpers.configs import config_case
@@ -289,10 +289,12 @@ def test_the_cli_links_a_slack_account(tmp_path) -> None:  # noqa: ANN001
 
     setup = prepare(tmp_path)
     setup.ok("init")
-    setup.ok("user", "add", "xiaowang", "--role", "duty_officer", "--slack-id", "u0duty")
+    setup.ok(
+        "user", "add", "xiaowang", "--role", "duty_officer", "--slack-id", "u0duty", "--no-password"
+    )
     bad = setup.run("user", "add", "laoli", "--role", "leader", "--slack-id", "@laoli")
     assert bad.returncode != 0 and "不是 Slack 用户 ID" in bad.stderr
-    setup.ok("user", "add", "laoli", "--role", "leader")
+    setup.ok("user", "add", "laoli", "--role", "leader", "--no-password")
     taken = setup.run("user", "slack", "laoli", "U0DUTY")
     assert taken.returncode != 0 and "已关联到用户“xiaowang”" in taken.stderr
     assert "已关联 Slack 成员 U0LEAD" in setup.ok("user", "slack", "laoli", "U0LEAD").stdout

@@ -14,19 +14,34 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from monitor.accounts.users import ROLES, create_user, rotate_token, user_for_token
 from monitor.errors import YuqingError
 from monitor.storage.db import Database
 from monitor.storage.models import User
 from monitor.storage.scoring import SentimentLabel
-from monitor.users import ROLES, create_user, rotate_token, user_for_token
 from monitor.web import create_app
-from tests.helpers.console import APP, BROKEN_REASON, MENTION_XSS, NOW, XSS, bearer, seed
+from tests.helpers.console import (
+    APP,
+    BROKEN_REASON,
+    MENTION_XSS,
+    NOW,
+    PASSWORD,
+    XSS,
+    bearer,
+    csrf_token,
+    login,
+    seed,
+)
+from tests.test_case_page import ROUTE_PATHS as CASE_ROUTE_PATHS
+from tests.test_console_queues import ROUTE_PATHS as QUEUE_ROUTE_PATHS
 from tests.test_reports_web import ROUTE_PATHS as REPORTS_ROUTE_PATHS
 from tests.test_scoring_api import ROUTE_PATHS as SCORING_ROUTE_PATHS
+from tests.test_search import ROUTE_PATHS as SEARCH_ROUTE_PATHS
 from tests.test_workflow_api import ROUTE_PATHS as WORKFLOW_ROUTE_PATHS
 
 EVERYONE = set(ROLES)
 MOVERS = {"duty_officer", "office", "leader", "handler", "admin"}
+NEW_PASSWORD = "换一个新的密码-2026"
 LABELLERS = {"duty_officer", "office", "leader", "admin"}
 WATCHERS = {"duty_officer", "office", "leader", "admin"}  # source health
 # (method, path, body kind, roles allowed). The transitions asked for are illegal from
@@ -46,6 +61,10 @@ ROUTES = [
     ("GET", "/sources", None, WATCHERS),
     ("GET", "/api/sources", None, WATCHERS),
     ("POST", "/logout", None, EVERYONE),
+    ("GET", "/account/password", None, EVERYONE),
+    ("POST", "/account/password", "password", EVERYONE),
+    ("GET", "/docs", None, EVERYONE),
+    ("GET", "/openapi.json", None, EVERYONE),
 ]
 # Reachable without a login, on purpose: /slack/... is Slack's interactivity callback, which
 # Slack signs (checked there) and which cannot carry a console login.
@@ -61,13 +80,15 @@ def call(web: SimpleNamespace, method: str, path: str, body: str | None, headers
         kw["json"] = {"to": "closed", "reason": "测试"}
     elif body == "form":
         kw["data"] = {"to": "closed", "reason": "测试", "label": "irrelevant"}
+    elif body == "password":
+        kw["data"] = {"current": PASSWORD, "new": NEW_PASSWORD, "repeat": NEW_PASSWORD}
     return web.client.request(method, path.format(late=web.late, mention=web.mention), **kw)
 
 
 @pytest.mark.parametrize(("method", "path", "body", "allowed"), ROUTES)
 def test_every_route_checks_login_and_role(web, method, path, body, allowed) -> None:
     r = call(web, method, path, body, {})
-    if path.startswith("/api"):
+    if path.startswith("/api") or path == "/openapi.json":
         assert r.status_code == 401 and "未登录" in r.json()["error"]
     else:
         assert r.status_code == 303 and r.headers["location"].startswith("/login")
@@ -119,6 +140,9 @@ def test_no_route_is_left_without_a_role_check(web) -> None:
         | SCORING_ROUTE_PATHS
         | INTAKE_ROUTE_PATHS
         | REPORTS_ROUTE_PATHS
+        | CASE_ROUTE_PATHS
+        | QUEUE_ROUTE_PATHS
+        | SEARCH_ROUTE_PATHS
     )
     for method, path, route in routes:
         if is_public(path):
@@ -126,7 +150,6 @@ def test_no_route_is_left_without_a_role_check(web) -> None:
         assert required_roles(route), f"{method} {path} has no require(...)"
         named = path.replace("{event_id}", "{late}").replace("{mention_id}", "{mention}")
         assert {named, path} & checked, f"{method} {path}: add its allowed roles to a test"
-    assert call(web, "GET", "/docs", None, {}).status_code == 404
 
 
 def test_every_route_refuses_strangers_and_other_roles(web) -> None:
@@ -136,7 +159,7 @@ def test_every_route_refuses_strangers_and_other_roles(web) -> None:
             continue
         url = re.sub(r"\{[a-z_]+\}", str(web.late), path)
         r = web.client.request(method, url, follow_redirects=False)
-        if path.startswith("/api/"):
+        if path.startswith("/api/") or path == "/openapi.json":
             assert r.status_code == 401 and "未登录" in r.json()["error"], (method, path)
         else:
             assert r.status_code == 303, (method, path, r.status_code)
@@ -224,7 +247,9 @@ def test_scraped_content_is_escaped_and_unsafe_links_are_not_links(web) -> None:
     assert "javascript:alert(2)" in html  # shown as text, for the record
     assert 'href="https://bbs.example.cn/t/9"' in html
     headers = web.client.get("/", headers=h).headers
-    assert "script-src" not in headers["content-security-policy"]
+    # the console's own files only (the queue's refresh, /static/queue.js); never inline
+    assert "script-src 'self';" in headers["content-security-policy"]
+    assert "unsafe-inline" not in headers["content-security-policy"]
     # No Referer leaves for scraped sites, yet the console's own form posts keep their Origin
     # ("no-referrer" makes browsers send Origin: null, refused as cross-site).
     assert headers["referrer-policy"] == "same-origin"
@@ -262,33 +287,41 @@ def test_login_link_sets_a_session_cookie_and_logout_ends_it(web) -> None:
     page = c.get("/")
     assert page.status_code == 200 and "测试值班员" in page.text and "景区门票涨价" in page.text
     assert c.get("/api/events").status_code == 200  # the API accepts the cookie too
-    assert c.post("/logout", follow_redirects=False).status_code == 303
+    token = csrf_token(c, "/account/password")
+    r = c.post("/logout", data={"csrf_token": token}, follow_redirects=False)
+    assert r.status_code == 303
     assert c.get("/", follow_redirects=False).headers["location"].startswith("/login")
     r = c.get(f"/login?token={web.tokens['admin']}&next=//evil.example", follow_redirects=False)
     assert r.headers["location"] == "/"  # never an open redirect
     bad = c.get("/login?token=wrong")
     assert bad.status_code == 401 and "令牌无效" in bad.text
+    # followed from another site, the link is refused: that would be a login CSRF
+    r = c.get(f"/login?token={web.tokens['admin']}", headers={"Sec-Fetch-Site": "cross-site"})
+    assert r.status_code == 403 and "只能直接在地址栏打开" in r.text
 
 
 def test_form_transition_redirects_back_or_shows_the_refusal(web) -> None:
     c = web.client
     r = c.get(f"/events/{web.late}", follow_redirects=False)
     assert r.headers["location"] == f"/login?next=%2Fevents%2F{web.late}"
-    r = c.post("/login", data={"token": web.tokens["office"], "next": f"/events/{web.late}"})
-    assert r.url.path == f"/events/{web.late}" and "变更状态" in r.text
+    token = login(c, "office", next=f"/events/{web.late}")
+    r = c.get(f"/events/{web.late}")
+    assert "变更状态" in r.text
     r = c.post(
         f"/events/{web.late}/transition",
-        data={"to": "judged", "reason": "核实"},
+        data={"to": "judged", "reason": "核实", "csrf_token": token},
         follow_redirects=False,
     )
     assert r.status_code == 303 and r.headers["location"] == f"/events/{web.late}"
     page = c.get(r.headers["location"]).text
     assert "已转为“研判”" in page and "核实" in page
-    r = c.post(f"/events/{web.late}/transition", data={"to": "closed", "reason": "结"})
+    r = c.post(
+        f"/events/{web.late}/transition", data={"to": "closed", "reason": "结", "csrf_token": token}
+    )
     assert r.status_code == 409 and "不能从“研判”直接转到“办结”" in r.text
     r = c.post(
         f"/events/{web.late}/transition",
-        data={"to": "responding", "reason": "x"},
+        data={"to": "responding", "reason": "x", "csrf_token": token},
         headers={"Origin": "https://evil.example"},
     )
     assert r.status_code == 403 and "跨站" in r.text
@@ -360,10 +393,10 @@ def test_the_sources_link_is_shown_to_those_who_may_open_it(web) -> None:
 
 def test_an_officer_corrects_a_mentions_sentiment_on_the_event_page(web) -> None:
     c, url = web.client, f"/events/{web.late}/mentions/{web.mention}/sentiment"
-    c.get(f"/login?token={web.tokens['duty_officer']}")
+    token = login(c, "duty_officer")
     page = c.get(f"/events/{web.late}").text
     assert f'action="{url}"' in page and "人工标注" not in page
-    r = c.post(url, data={"label": "non_negative"}, follow_redirects=False)
+    r = c.post(url, data={"label": "non_negative", "csrf_token": token}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == f"/events/{web.late}#m{web.mention}"
     page = c.get(f"/events/{web.late}").text
     assert f"已将信息 {web.mention} 标注为“非负面”" in page
@@ -371,7 +404,7 @@ def test_an_officer_corrects_a_mentions_sentiment_on_the_event_page(web) -> None
     assert 'value="non_negative" class="current" aria-pressed="true"' in page
     assert MENTION_XSS not in page and "&lt;script&gt;window.__xss" in page
     # a later correction replaces the shown label; both are kept for the record
-    c.post(url, data={"label": "irrelevant"})
+    c.post(url, data={"label": "irrelevant", "csrf_token": token})
     assert "人工标注：<strong>无关</strong>" in c.get(f"/events/{web.late}").text
     with web.db.session() as s:
         kept = s.scalars(select(SentimentLabel.label).order_by(SentimentLabel.id)).all()
@@ -380,12 +413,19 @@ def test_an_officer_corrects_a_mentions_sentiment_on_the_event_page(web) -> None
 
 def test_sentiment_corrections_refuse_bad_input_and_foreign_forms(web) -> None:
     c, url = web.client, f"/events/{web.late}/mentions/{web.mention}/sentiment"
-    c.get(f"/login?token={web.tokens['office']}")
-    r = c.post(url, data={"label": "angry"})
+    token = login(c, "office")
+    r = c.post(url, data={"label": "angry", "csrf_token": token})
     assert r.status_code == 400 and "请选择负面、非负面、无关之一" in r.text
-    r = c.post(f"/events/{web.other}/mentions/{web.mention}/sentiment", data={"label": "negative"})
+    r = c.post(
+        f"/events/{web.other}/mentions/{web.mention}/sentiment",
+        data={"label": "negative", "csrf_token": token},
+    )
     assert r.status_code == 404 and f"信息 {web.mention} 不在事件 {web.other} 中" in r.text
-    r = c.post(url, data={"label": "negative"}, headers={"Origin": "https://evil.example"})
+    r = c.post(
+        url,
+        data={"label": "negative", "csrf_token": token},
+        headers={"Origin": "https://evil.example"},
+    )
     assert r.status_code == 403 and "跨站" in r.text
     with web.db.session() as s:
         assert s.scalar(select(SentimentLabel.id)) is None

@@ -9,12 +9,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from monitor import cases
+from monitor.accounts.users import ROLES, create_user
 from monitor.config import load_config
 from monitor.deadlines import DeadlineBook
 from monitor.storage.db import Database
 from monitor.storage.migrate import upgrade
 from monitor.storage.models import Event
-from monitor.users import ROLES, create_user
 from monitor.web import create_app
 from tests.helpers.configs import CONFIG
 

@@ -29,7 +29,15 @@ def sample(tmp_path_factory) -> Setup:  # noqa: ANN001
             ("zhao", "leader", None),
             ("qian", "office", None),
         ):
-            setup.ok("user", "add", name, "--role", role, *(["--department", dept] if dept else []))
+            setup.ok(
+                "user",
+                "add",
+                name,
+                "--role",
+                role,
+                "--no-password",
+                *(["--department", dept] if dept else []),
+            )
         yield setup
     finally:
         site.shutdown()

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from monitor.accounts.users import ROLES
 from monitor.errors import Forbidden
-from monitor.users import ROLES
 
 SYSTEM = "system"
 

@@ -31,6 +31,7 @@ from workflow.review import LEVEL_NAMES, LEVEL_ROLES, ReviewState, Step, check_s
 from workflow.review import review_state as pure_review_state
 
 DRAFT_ROLES = ("handler", "office", "duty_officer")
+ACTION_ROLES = ("handler", "office", "leader")  # press conference, transfer, …
 ACT_STATES = ("responding", "transferred", "evaluating")
 REDACTED = "■■"
 
@@ -171,6 +172,7 @@ def redact(
             replacement=REDACTED,
             reason=reason.strip(),
             from_revision=draft.revision,
+            text_before=draft.text,
             actor=actor_name(actor),
             at=now,
         )
@@ -283,7 +285,7 @@ def record_action(
     note: str,
 ) -> CaseAction:
     """A press conference held or a transfer made (no text of ours is published by it)."""
-    require_role(actor, ("handler", "office", "leader"), "记录处置行动")
+    require_role(actor, ACTION_ROLES, "记录处置行动")
     _involved(session, actor, event.id)
     if kind not in ACTION_KINDS or kind in PUBLISHED_KINDS:
         allowed = "、".join(k for k in ACTION_KINDS if k not in PUBLISHED_KINDS)

@@ -74,9 +74,9 @@ def send_alerts(obj: Obj) -> None:
 @click.pass_obj
 def ack(obj: Obj, event_id: int, as_user: str) -> None:
     """确认某事件的升级通知：停止重复提醒和继续升级（时限超期时会再次升级）。"""
+    from monitor.accounts.users import user_named
     from monitor.notify.escalation import acknowledge
     from monitor.storage.migrate import require_migrated
-    from monitor.users import user_named
 
     require_migrated(obj.ctx.db)
     with obj.ctx.db.session() as s:

@@ -16,7 +16,7 @@ from monitor.clock import BEIJING, fmt_beijing, utcnow
 @click.pass_obj
 def sources(obj: Obj, as_json: bool) -> None:
     """列出信息源的采集健康：最近成功、最近错误、出错率、近 24 小时信息量。"""
-    from monitor.health import source_rows
+    from monitor.collection.health import source_rows
     from monitor.storage.migrate import require_migrated
 
     ctx = obj.ctx

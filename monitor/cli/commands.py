@@ -5,6 +5,7 @@ import monitor.cli.scoring  # noqa: F401  sentiment …, rules test, backtest
 import monitor.cli.workflow  # noqa: F401  route, case …, commitments
 from monitor.cli import (
     alerts,  # noqa: F401, E402  alerts list, alerts send
-    core,  # noqa: F401  init, run, crawl, analyse, events, due, users
+    core,  # noqa: F401  init, run, crawl, analyse, events, due
     reports,  # noqa: F401  digest, report, assess, messages
+    users,  # noqa: F401  user add, user passwd, user slack
 )

@@ -1,4 +1,4 @@
-"""Core commands: set-up, running the service, crawling, events, clocks, users."""
+"""Core commands: set-up, running the service, crawling, events, clocks."""
 
 from __future__ import annotations
 
@@ -208,69 +208,3 @@ def due(obj: Obj, clock: str | None, start: str | None, list_: bool) -> None:
     result = book.due(clock, begin)
     click.echo(result.due_at.astimezone(BEIJING).isoformat())
     click.echo("使用了备用日历（无官方数据）" if result.fallback else "使用官方日历")
-
-
-@cli.command("login-link")
-@click.pass_obj
-def login_link(obj: Obj) -> None:
-    """为本机管理员生成新的控制台登录链接（旧链接作废）。"""
-    from monitor.service import console_login_token
-
-    url = obj.ctx.settings.service.web.public_url.rstrip("/")
-    click.echo(f"{url}/login?token={console_login_token(obj.ctx)}")
-
-
-@cli.group()
-def user() -> None:
-    """管理控制台和接口用户。"""
-
-
-@user.command("add")
-@click.argument("name")
-@click.option(
-    "--role",
-    required=True,
-    help="duty_officer / handler / confidentiality / leader / office / admin",
-)
-@click.option("--display-name", help="显示名称（默认同 NAME）。")
-@click.option("--department", help="所属部门代码（handler 必填）。")
-@click.option("--slack-id", help="该用户的 Slack 成员 ID（U…），用于 Slack 中的“确认”按钮。")
-@click.pass_obj
-def user_add(
-    obj: Obj,
-    name: str,
-    role: str,
-    display_name: str | None,
-    department: str | None,
-    slack_id: str | None,
-) -> None:
-    """新建用户并输出其访问令牌（只显示一次）。"""
-    from monitor.storage.migrate import require_migrated
-    from monitor.users import create_user
-
-    require_migrated(obj.ctx.db)
-    with obj.ctx.db.session() as s:
-        _, token = create_user(
-            s, name, display_name or name, role, department, now=utcnow(), slack_user_id=slack_id
-        )
-    click.echo(f"用户 {name} 已创建。令牌（只显示这一次，请妥善保管）：{token}")
-
-
-@user.command("slack")
-@click.argument("name")
-@click.argument("slack_id", required=False)
-@click.option("--remove", is_flag=True, help="取消关联。")
-@click.pass_obj
-def user_slack(obj: Obj, name: str, slack_id: str | None, remove: bool) -> None:
-    """关联（或 --remove 取消）用户的 Slack 成员 ID，使其能在 Slack 中点“确认”。"""
-    from monitor.storage.migrate import require_migrated
-    from monitor.users import link_slack
-
-    if (slack_id is None) != remove:
-        raise click.UsageError("请给出 Slack 成员 ID（U…），或用 --remove 取消关联。")
-    require_migrated(obj.ctx.db)
-    with obj.ctx.db.session() as s:
-        linked = link_slack(s, name, None if remove else slack_id).slack_user_id
-    click.echo(
-        f"用户 {name} " + (f"已关联 Slack 成员 {linked}。" if linked else "已取消 Slack 关联。")
-    )

@@ -15,11 +15,11 @@ from typing import Any
 import click
 from sqlalchemy.orm import Session
 
+from monitor.accounts.users import user_named
 from monitor.cli.app import Obj, cli
 from monitor.clock import BEIJING, fmt_beijing, utcnow
 from monitor.errors import NotFound
 from monitor.storage.models import Event, User
-from monitor.users import user_named
 
 AS = click.option("--as", "as_user", required=True, help="操作用户名（yuqing user add 创建）。")
 

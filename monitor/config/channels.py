@@ -8,8 +8,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from monitor.accounts.roles import ROLES, roles_help
 from monitor.config.types import Duration, Grade, Strict
-from monitor.roles import ROLES, roles_help
 
 # Messages per minute each kind of receiver accepts (DingTalk and WeCom group robots:
 # 20/min per robot; Slack: about 1/s per channel).
@@ -129,7 +129,7 @@ class Route(Strict):
     topics: list[str] = []  # any of these topics; empty = any
     kinds: list[Literal[ALERT_KINDS]] = []  # type: ignore[valid-type]  # empty = any
     hours: str | None = None  # "08:30-17:30" Beijing time; None = around the clock
-    roles: list[str] = []  # alerts meant for any of these roles (monitor/roles.py); empty = any
+    roles: list[str] = []  # alerts meant for these roles (monitor/accounts/roles.py); empty = any
 
     @field_validator("roles")
     @classmethod

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from monitor.accounts.roles import ROLES
 from monitor.config.channels import LEVEL_ROLES
 from monitor.config.types import at_least
-from monitor.roles import ROLES
 
 LEADERSHIP_GRADE = "II"  # 特别重大、重大: the leaders are told at once
 NOTICE_KINDS = ("source_health", "calendar_fallback")

@@ -16,6 +16,7 @@ from monitor.config.loader import AppConfig
 from monitor.config.models import Settings
 from monitor.config.types import at_least, grade_rank
 from monitor.deadlines import DeadlineBook
+from monitor.intake import assign_named_department
 from monitor.notify import escalation
 from monitor.notify.outbox import enqueue
 from monitor.pipeline.group import (
@@ -129,6 +130,7 @@ def analyse_one(
     text = f"{m.title}\n{m.text}"
     if created:
         open_case(s, ev, settings, book, text, now)
+        assign_named_department(s, ev, m)  # 来信来电 whose department the clerk named
         report.events_opened += 1
         report.alerts += len(enqueue(s, settings, "new_event", ev, now, key=f"new:{ev.id}"))
         _escalate_if_major(s, settings, ev, f"新发现{grade_label(ev.grade)}事件", now)

@@ -16,6 +16,7 @@ from monitor.pipeline.dedup import fingerprint, fingerprint_many
 from monitor.pipeline.normalise import Normalised
 from monitor.pipeline.simhash import simhash_comparable
 from monitor.scoring.scorer import MentionScore
+from monitor.search import index as search_index
 from monitor.storage.lookups import MentionTopic, topic_entries
 from monitor.storage.models import Evidence, Mention, Source
 
@@ -137,6 +138,7 @@ def store_batch(
         for n in items
     }
     packed = {n.canonical_url: _pack(n.raw) for n in items if n.raw is not None}
+    words = {n.canonical_url: search_index.cut(n.title, n.text) for n in items}
     names = sorted({n.source for n in items})
     if session.get_bind().dialect.name == "sqlite":
         # A write as the first statement waits (busy_timeout) for SQLite's one writer's
@@ -167,6 +169,20 @@ def store_batch(
         [_row(sources[n.source], n, scored.get(n.canonical_url)) for n in new],
     ).all()
     fingerprint_many(session, [(i, hashes[n.canonical_url]) for i, n in zip(ids, new, strict=True)])
+    # the search index, in this transaction (what the ORM stores, index.keep_current does)
+    search_index.stored(
+        session.connection(),
+        [
+            search_index.entry(
+                i,
+                words[n.canonical_url],
+                n.kind,
+                sources[n.source].id,
+                n.published_at or n.fetched_at,
+            )
+            for i, n in zip(ids, new, strict=True)
+        ],
+    )
     proofs = [
         {
             "mention_id": i,

@@ -202,8 +202,7 @@ def assessment_document(
         period=cn_period(window)
         + ("" if as_of >= window.end else f"；统计至 {cn_time(as_of, year=True)}"),
         sections=sections,
-        summary=f"到期 {total.due} 项，"
-        f"按时率 {rate_text(total)}，超期 {total.missed} 项。",
+        summary=f"到期 {total.due} 项，按时率 {rate_text(total)}，超期 {total.missed} 项。",
         stem=f"舆情回应考核-{period.text}" + (f"-{department}" if department else ""),
     )
 

@@ -15,9 +15,9 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from monitor.clock import beijing
+from monitor.collection.health import FAILING, NEVER, SILENT, source_rows
 from monitor.config.loader import AppConfig
 from monitor.config.types import GRADE_NAMES, GRADES
-from monitor.health import FAILING, NEVER, SILENT, source_rows
 from monitor.reports.common import (
     KIND_NAMES,
     ROWS_SHOWN,

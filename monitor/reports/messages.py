@@ -185,8 +185,7 @@ def build_messages(session: Session, app: AppConfig, period: Period, now: dateti
                 ],
             ),
         ],
-        summary=f"已答复 {len(answered)} 项，"
-        f"正在办理 {len(waiting)} 项。",
+        summary=f"已答复 {len(answered)} 项，正在办理 {len(waiting)} 项。",
         stem=f"留言公开清单-{period.text}",
         classification="",
     )

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 from monitor.clock import as_utc, beijing
 from monitor.pipeline.group import publisher
 from monitor.reports.document import Chart, Flow, FlowStep, Series, Table
+from monitor.storage.lookups import SEEN_AT
 from monitor.storage.models import Event, Mention
 
 MEDIA = ("news", "feed")
@@ -23,27 +24,6 @@ STAGES = ("首发", "转载/转发", "媒体跟进")
 def when(m: Mention) -> datetime:
     """When a mention appeared: its publish time, else when it was fetched."""
     return as_utc(m.published_at or m.fetched_at)
-
-
-def stage_of(m: Mention, first: Mention, origin_kind: str) -> str:
-    """Which step of 首发 → 转载/转发 → 媒体跟进 a mention belongs to."""
-    if m.id == first.id:
-        return STAGES[0]
-    if m.kind in MEDIA and origin_kind not in MEDIA:
-        return STAGES[2]
-    return STAGES[1]
-
-
-def propagation(ev: Event, ms: list[Mention]) -> tuple[Flow, Table]:
-    """首发 → 转载/转发 → 媒体跟进 for an event's mentions, oldest first."""
-    first = ms[0]
-    firsts: dict[str, Mention] = {}
-    counts: Counter[str] = Counter()
-    for m in ms:
-        st = stage_of(m, first, ev.origin_kind)
-        counts[st] += 1
-        firsts.setdefault(st, m)
-    return _flow(firsts, counts)
 
 
 def _flow(firsts: dict[str, Mention], counts: Mapping[str, int]) -> tuple[Flow, Table]:
@@ -67,18 +47,6 @@ def _flow(firsts: dict[str, Mention], counts: Mapping[str, int]) -> tuple[Flow, 
         [[s.stage, s.who, s.at, str(s.count)] for s in steps],
     )
     return flow, table
-
-
-def hourly_trend(ms: list[Mention], negative_at: float) -> Chart:
-    """Mentions and the negative share per hour, from the first to the last mention (at most
-    the last 72 hours of it, so a long event stays readable)."""
-    hours: Counter[datetime] = Counter()
-    negative: Counter[datetime] = Counter()
-    for m in ms:
-        h = beijing(when(m)).replace(minute=0, second=0, microsecond=0)
-        hours[h] += 1
-        negative[h] += 1 if (m.negative or 0) >= negative_at else 0
-    return _chart(hours, negative)
 
 
 def _chart(hours: Counter[datetime], negative: Counter[datetime]) -> Chart:
@@ -112,7 +80,7 @@ def _chart(hours: Counter[datetime], negative: Counter[datetime]) -> Chart:
 # -- the same figures counted by the database: an event of 50,000 mentions is one query
 # -- per figure, not 50,000 rows loaded (the console's case page, bench/console.py)
 
-APPEARED = func.coalesce(Mention.published_at, Mention.fetched_at)
+APPEARED = SEEN_AT  # the expression ix_mentions_event_seen indexes, with the event id
 
 
 def _hour(session: Session, at: ColumnElement[datetime]) -> ColumnElement[str]:
@@ -133,7 +101,9 @@ def _oldest(session: Session, ev: Event, *where: ColumnElement[bool]) -> Mention
 
 
 def event_propagation(session: Session, ev: Event) -> tuple[Flow, Table] | None:
-    """propagation() for a stored event, counted in SQL; None when it has no mentions."""
+    """首发 → 转载/转发 → 媒体跟进 of a stored event: the first mention is 首发; a news or
+    feed item after a first publication of another kind is 媒体跟进; the rest 转载/转发.
+    None when the event has no mentions."""
     first = _oldest(session, ev)
     if first is None:
         return None
@@ -161,7 +131,8 @@ def event_propagation(session: Session, ev: Event) -> tuple[Flow, Table] | None:
 
 
 def event_trend(session: Session, ev: Event, negative_at: float) -> Chart | None:
-    """hourly_trend() for a stored event, counted in SQL; None when it has no mentions."""
+    """Mentions and the negative share per Beijing hour, from the first mention to the last
+    (at most the last 72 hours, so a long event stays readable); None without mentions."""
     hour = _hour(session, APPEARED).label("hour")
     rows = session.execute(
         select(

@@ -183,11 +183,23 @@ def profile(session: Session, ev: Event, negative_at: float, views: int = 5) -> 
             path.append(f"{at} 报道：{who}")
     hours = Counter(beijing(_when(m)).strftime("%Y-%m-%d %H:00") for m in ms)
     negative = sum(1 for m in ms if (m.negative or 0) >= negative_at)
-    # representative views: distinct netizen posts, most engaged first, one per text
+    return {
+        "path": path,
+        "timeline": sorted(hours.items()),
+        "sentiment": {"negative": negative, "other": len(ms) - negative},
+        "views": representative_views(ms, views),
+    }
+
+
+VIEW_KINDS = ("weibo", "board")  # netizens' own posts: where the views come from
+
+
+def representative_views(ms: list[Mention], views: int = 5) -> list[str]:
+    """Distinct netizen posts (Weibo, message boards), most engaged first, one per text."""
     seen: set[str] = set()
-    typical = []
+    typical: list[str] = []
     for m in sorted(ms, key=lambda m: -(m.reposts + m.comments + m.likes)):
-        if m.kind not in ("weibo", "board"):
+        if m.kind not in VIEW_KINDS:
             continue
         gist = (m.text or m.title).strip().replace("\n", " ")[:80]
         if gist and gist[:20] not in seen:
@@ -195,9 +207,4 @@ def profile(session: Session, ev: Event, negative_at: float, views: int = 5) -> 
             typical.append(gist)
         if len(typical) == views:
             break
-    return {
-        "path": path,
-        "timeline": sorted(hours.items()),
-        "sentiment": {"negative": negative, "other": len(ms) - negative},
-        "views": typical,
-    }
+    return typical

@@ -127,7 +127,11 @@ class Event(Base):
 
 class Mention(Base):
     __tablename__ = "mentions"
-    __table_args__ = (Index("ix_mentions_pending", "analysed_at"),)
+    __table_args__ = (
+        Index("ix_mentions_pending", "analysed_at"),
+        # source health: each source's last fetch and its last day (collection/health.py)
+        Index("ix_mentions_source_fetched", "source_id", "fetched_at"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"))
     kind: Mapped[str] = mapped_column(String(20))
@@ -235,6 +239,7 @@ class AuditLog(Base):
 
 # Tables of later areas live in their own modules (storage/<area>.py) and are imported
 # here, in a written-out list, so that Base.metadata and the migrations see them.
+import monitor.storage.accounts  # noqa: E402, F401  passwords, console sessions, logins
 import monitor.storage.alerts  # noqa: E402, F401
 import monitor.storage.collection  # noqa: E402, F401  crawl state, fingerprints, reporters
 import monitor.storage.lookups  # noqa: E402, F401  event terms, mention topics, their indexes

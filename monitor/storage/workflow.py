@@ -92,6 +92,8 @@ class Redaction(Base):
     replacement: Mapped[str] = mapped_column(String(100))
     reason: Mapped[str] = mapped_column(Text)
     from_revision: Mapped[int] = mapped_column(Integer)
+    # the draft's text the removal was made on (NULL for redactions made before 0012)
+    text_before: Mapped[str | None] = mapped_column(Text)
     actor: Mapped[str] = mapped_column(String(100))
     at: Mapped[datetime]
 

@@ -18,6 +18,7 @@ from monitor.notify import escalation
 from monitor.storage.models import Alert, Event, Mention
 from monitor.views import (
     ALERT_STATUS,
+    MENTIONS_SHOWN,
     BadFilter,
     departments,
     event_detail,
@@ -27,6 +28,7 @@ from monitor.views import (
     to_json,
 )
 from monitor.web.auth import ALL_ROLES, Principal, require
+from monitor.web.openapi import body
 from monitor.web.scope import can_see, visible
 from workflow.states import STATES
 
@@ -69,7 +71,7 @@ def load_event(s: Session, p: Principal, event_id: int, lock: bool = False) -> E
     return event
 
 
-@router.get("/events")
+@router.get("/events", summary="事件列表：按状态、等级、责任部门筛选，最紧迫的在前")
 def api_events(
     request: Request,
     user: Reader,
@@ -99,17 +101,43 @@ def api_events(
     return JSONResponse(to_json({"total": total, "limit": limit, "offset": offset, "items": items}))
 
 
-def _detail(request: Request, user: Principal, event_id: int) -> dict[str, Any]:
+def _detail(
+    request: Request,
+    user: Principal,
+    event_id: int,
+    mentions_limit: int = MENTIONS_SHOWN,
+    mentions_offset: int = 0,
+) -> dict[str, Any]:
     state = request.app.state
     with state.db.session() as s:
         event = load_event(s, user, event_id)
         negative_at = state.config.settings.scoring.sentiment.negative_at
-        return to_json(event_detail(s, event, departments(s), state.now(), negative_at))
+        detail = event_detail(
+            s,
+            event,
+            departments(s),
+            state.now(),
+            negative_at,
+            mentions_limit=mentions_limit,
+            mentions_offset=mentions_offset,
+        )
+        return to_json(detail)
 
 
-@router.get("/events/{event_id}")
-def api_event(request: Request, user: Reader, event_id: int) -> JSONResponse:
-    return JSONResponse(_detail(request, user, event_id))
+@router.get(
+    "/events/{event_id}",
+    summary="一个事件：等级与依据、时限、状态记录，及其信息（最新在前，分页）",
+)
+def api_event(
+    request: Request,
+    user: Reader,
+    event_id: int,
+    mentions_limit: int = MENTIONS_SHOWN,
+    mentions_offset: int = 0,
+) -> JSONResponse:
+    """`mentions_total` gives how many mentions the event has; page with the two parameters."""
+    limit, offset = _page(mentions_limit, mentions_offset, MENTIONS_SHOWN)
+    return JSONResponse(_detail(request, user, event_id, limit, offset))
 
 
 def move_event(
@@ -128,7 +156,9 @@ def move_event(
             raise ApiError(404, str(e)) from None
 
 
-@router.post("/events/{event_id}/acknowledge")
+@router.post(
+    "/events/{event_id}/acknowledge", summary="确认事件的升级通知：不再重复提醒，也不再继续升级"
+)
 def api_acknowledge(request: Request, user: Mover, event_id: int) -> JSONResponse:
     """Acknowledge the event's escalation: no more repeats, no further climbing."""
     with request.app.state.db.session() as s:
@@ -148,7 +178,11 @@ def api_acknowledge(request: Request, user: Mover, event_id: int) -> JSONRespons
     return JSONResponse(body)
 
 
-@router.post("/events/{event_id}/transition")
+@router.post(
+    "/events/{event_id}/transition",
+    summary="改变事件状态（收集、会商、研判、处置、评估、办结等）",
+    openapi_extra=body(TransitionRequest),
+)
 async def api_transition(request: Request, user: Mover, event_id: int) -> JSONResponse:
     # The body is read here, after the role check, so a stranger learns nothing from 422s;
     # and only as JSON, so a cross-site form cannot post it.
@@ -174,7 +208,7 @@ def _move_and_show(
     return JSONResponse(_detail(request, user, event_id))
 
 
-@router.get("/mentions")
+@router.get("/mentions", summary="信息列表")
 def api_mentions(request: Request, user: Reader, limit: int = 50, offset: int = 0) -> JSONResponse:
     limit, offset = _page(limit, offset, 50)
     negative_at = request.app.state.config.settings.scoring.sentiment.negative_at
@@ -194,7 +228,7 @@ def api_mentions(request: Request, user: Reader, limit: int = 50, offset: int = 
     return JSONResponse(to_json({"total": total, "limit": limit, "offset": offset, "items": items}))
 
 
-@router.get("/alerts")
+@router.get("/alerts", summary="预警消息及其投递情况")
 def api_alerts(
     request: Request,
     user: Dispatcher,

@@ -19,10 +19,30 @@ from monitor.deadlines import DeadlineBook
 from monitor.storage.db import Database
 from monitor.storage.models import Alert, Event, Mention
 from monitor.templating import TEMPLATES
-from monitor.web import api, auth, pages, reports, sources, workflow_api
+from monitor.web import (
+    account,
+    api,
+    auth,
+    case_forms,
+    evidence,
+    intake_pages,
+    ledger,
+    openapi,
+    pages,
+    queues,
+    reports,
+    sources,
+    workflow_api,
+)
 from monitor.web import intake as intake_api
 from monitor.web import scoring as scoring_api
-from monitor.web.auth import NotAuthenticated, NotPermitted, SessionStore
+from monitor.web import search as search_pages
+from monitor.web.auth import (
+    NotAuthenticated,
+    NotPermitted,
+    PasswordChangeRequired,
+    SessionStore,
+)
 from monitor.web.render import render
 from monitor.web.slack_actions import router as slack_actions_router
 from workflow.states import OPEN_STATES
@@ -30,16 +50,20 @@ from workflow.states import OPEN_STATES
 log = logging.getLogger(__name__)
 
 STYLE = TEMPLATES / "web" / "style.css"
-# No script runs on these pages at all, so an injected <script> could not run either.
+QUEUE_JS = TEMPLATES / "web" / "queue.js"
+# The only scripts are the console's own files under /static/ (the queue's refresh): no
+# inline script runs, so an injected <script> could not run either.
 CSP = (
-    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+    "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; "
+    "img-src 'self'; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'"
 )
 HTTP_MESSAGES = {404: "页面或接口不存在。", 405: "不支持该请求方法。"}
 
 
 def _is_api(request: Request) -> bool:
-    return request.url.path == "/api" or request.url.path.startswith("/api/")
+    path = request.url.path
+    return path in ("/api", "/openapi.json") or path.startswith("/api/")
 
 
 def _error(request: Request, status: int, message: str) -> Response:
@@ -67,6 +91,13 @@ def _install_error_handlers(app: FastAPI) -> None:
         request.state.principal = exc.principal
         return _error(request, 403, exc.message)
 
+    @app.exception_handler(PasswordChangeRequired)
+    async def password_change_required(request: Request, exc: PasswordChangeRequired) -> Response:
+        if _is_api(request) or request.method != "GET":
+            request.state.principal = exc.principal
+            return _error(request, 403, "请先在“修改密码”页面把一次性密码改为自己的密码。")
+        return RedirectResponse(auth.PASSWORD_PAGE, status_code=303)
+
     @app.exception_handler(api.ApiError)
     async def api_error(request: Request, exc: api.ApiError) -> Response:
         return _error(request, exc.status, exc.message)
@@ -90,22 +121,30 @@ def _install_error_handlers(app: FastAPI) -> None:
 def create_app(
     app_config: AppConfig, db: Database, now: Callable[[], datetime] = utcnow
 ) -> FastAPI:
-    # No /docs or /openapi.json: every endpoint but /healthz, /login and /static needs a login.
+    # FastAPI's own /docs and /openapi.json are off: monitor/web/openapi.py serves both,
+    # behind a login like every endpoint but /healthz, /login and /static.
     app = FastAPI(title="yuqing", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.config = app_config
     app.state.db = db
     app.state.now = now
     app.state.book = DeadlineBook(app_config.settings)
-    app.state.sessions = SessionStore()
-    app.include_router(auth.router)
+    app.state.sessions = SessionStore(db, now)
+    app.include_router(account.router)
     app.include_router(slack_actions_router)  # signed by Slack, not a user login
     app.include_router(api.router)
     app.include_router(workflow_api.router)
     app.include_router(intake_api.router)
     app.include_router(scoring_api.router)
+    app.include_router(queues.router)
+    app.include_router(intake_pages.router)
+    app.include_router(ledger.router)
     app.include_router(pages.router)
+    app.include_router(case_forms.router)
+    app.include_router(evidence.router)
     app.include_router(sources.router)
     app.include_router(reports.router)
+    app.include_router(search_pages.router)
+    app.include_router(openapi.router)
     _install_error_handlers(app)
 
     @app.middleware("http")
@@ -127,7 +166,7 @@ def create_app(
             response.headers["Cache-Control"] = "no-store"
         return response
 
-    @app.get("/healthz")
+    @app.get("/healthz", summary="运行状态：数据库、信息与事件数、待发预警、待分析积压")
     def healthz() -> JSONResponse:
         try:
             with db.session() as s:
@@ -171,6 +210,14 @@ def create_app(
     def style() -> FileResponse:
         return FileResponse(
             STYLE, media_type="text/css", headers={"Cache-Control": "public, max-age=3600"}
+        )
+
+    @app.get("/static/queue.js")
+    def queue_js() -> FileResponse:
+        return FileResponse(
+            QUEUE_JS,
+            media_type="text/javascript",
+            headers={"Cache-Control": "public, max-age=3600"},
         )
 
     return app

@@ -1,42 +1,46 @@
-"""Who is asking: bearer tokens and console sessions, the role check, login and logout.
+"""Who is asking: bearer tokens and console sessions, the role check, the CSRF check.
 
-Design. A user holds one random token (monitor/users.py; only its SHA-256 is stored). API
-clients send it as `Authorization: Bearer <token>`. The console exchanges it once, at
-`/login`, for a session cookie: the cookie's value is a random 256-bit session id and the
-mapping id -> (user id, token hash, expiry) lives only in this process's memory. So:
-  - nothing about the user is in the cookie, and restarting the service logs everyone out
-    (the service prints a fresh login link at start-up);
-  - rotating a user's token ends that user's sessions (the stored hash no longer matches);
-  - `POST /logout` forgets the session at once;
-  - the service must run as one process (no multi-worker uvicorn) for sessions to be seen.
-The cookie is HttpOnly, SameSite=Lax, Secure when the request came over HTTPS, and lasts
-SESSION_TTL. Unsafe requests made with the cookie must also not come from a foreign
-Origin, which keeps out same-site-but-other-origin forms that SameSite=Lax lets through.
+Design. Scripts send a user's API token (monitor/accounts/users.py; only its SHA-256 is
+stored) as `Authorization: Bearer <token>`. People log in at `/login` with name and
+password (monitor/web/account.py) and get a session cookie: a random 256-bit id whose
+SHA-256 is a row of `console_sessions` (monitor/accounts/sessions.py). So:
+  - nothing about the user is in the cookie, and every web worker and a restart see the
+    same sessions;
+  - `POST /logout` deletes the row; a password change ends the user's other sessions, a
+    reset (`yuqing user passwd`) or a token rotation all of them;
+  - each session has a CSRF token: every unsafe request made with the cookie must carry
+    it (form field `csrf_token`, which `{{ csrf_field() }}` writes, or header
+    `X-CSRF-Token`) and must not come from a foreign Origin, which keeps out
+    same-site-but-other-origin forms that SameSite=Lax lets through;
+  - a user whose password is a one-time one is sent to /account/password until changed.
+The cookie is HttpOnly, SameSite=Lax (so links from alerts in Slack or mail open the
+console signed in), Secure over HTTPS, and lasts sessions.SESSION_TTL (12 hours).
+Bearer requests carry no cookie, so they need no CSRF token.
 """
 
 from __future__ import annotations
 
-import secrets
-import threading
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import parse_qs, urlsplit
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi import Request
+from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from monitor.accounts.passwords import must_change
+from monitor.accounts.sessions import csrf_ok, find_session
+from monitor.accounts.users import ROLES, user_for_token
+from monitor.storage.db import Database
 from monitor.storage.models import Department, User
-from monitor.users import ROLES, user_for_token
-from monitor.web.render import render
 
 COOKIE = "yuqing_session"
-SESSION_TTL = timedelta(hours=12)
 MAX_FORM_BYTES = 64 * 1024
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 ALL_ROLES = tuple(ROLES)
+PASSWORD_PAGE = "/account/password"
+CSRF_REFUSED = "页面已过期或表单来源无法验证（缺少或错误的 CSRF 令牌）：请刷新页面后重新提交。"
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,7 @@ class Principal:
     department_code: str | None
     department_name: str | None
     via: str  # "bearer" | "cookie"
+    must_change_password: bool = False
 
     @property
     def role_label(self) -> str:
@@ -60,54 +65,24 @@ class Principal:
         return self.role == "admin" or self.role in roles
 
 
-@dataclass
-class _Session:
-    user_id: int
-    token_hash: str
-    expires_at: datetime
-    flash: str | None = field(default=None)
-
-
 class SessionStore:
-    """Session id -> user, in memory; see the module docstring for why."""
+    """The flash message of the browser's session, for pages that redirect after a post."""
 
-    def __init__(self) -> None:
-        self._items: dict[str, _Session] = {}
-        self._lock = threading.Lock()
-
-    def create(self, user_id: int, token_hash: str, now: datetime) -> str:
-        sid = secrets.token_urlsafe(32)
-        with self._lock:
-            self._items = {k: v for k, v in self._items.items() if v.expires_at > now}
-            self._items[sid] = _Session(user_id, token_hash, now + SESSION_TTL)
-        return sid
-
-    def get(self, sid: str | None, now: datetime) -> _Session | None:
-        if not sid:
-            return None
-        with self._lock:
-            item = self._items.get(sid)
-            if item is not None and item.expires_at <= now:
-                del self._items[sid]
-                return None
-            return item
-
-    def drop(self, sid: str | None) -> None:
-        with self._lock:
-            self._items.pop(sid or "", None)
+    def __init__(self, db: Database, now: Callable[[], datetime]) -> None:
+        self._db, self._now = db, now
 
     def set_flash(self, sid: str | None, message: str) -> None:
-        with self._lock:
-            item = self._items.get(sid or "")
-            if item is not None:
-                item.flash = message
+        with self._db.session() as s:
+            row = find_session(s, sid, self._now())
+            if row is not None:
+                row.flash = message
 
     def pop_flash(self, sid: str | None) -> str | None:
-        with self._lock:
-            item = self._items.get(sid or "")
-            if item is None:
+        with self._db.session() as s:
+            row = find_session(s, sid, self._now())
+            if row is None or row.flash is None:
                 return None
-            message, item.flash = item.flash, None
+            message, row.flash = row.flash, None
             return message
 
 
@@ -124,7 +99,15 @@ class NotPermitted(Exception):
         self.message = message
 
 
-def _principal(user: User, dept: Department | None, via: str) -> Principal:
+class PasswordChangeRequired(Exception):
+    """Signed in with a one-time password: pages redirect to /account/password, API 403."""
+
+    def __init__(self, principal: Principal) -> None:
+        super().__init__("password change required")
+        self.principal = principal
+
+
+def _principal(user: User, dept: Department | None, via: str, change: bool) -> Principal:
     return Principal(
         id=user.id,
         name=user.name,
@@ -134,30 +117,35 @@ def _principal(user: User, dept: Department | None, via: str) -> Principal:
         department_code=dept.code if dept else None,
         department_name=dept.name if dept else None,
         via=via,
+        must_change_password=change,
     )
 
 
 def authenticate(request: Request) -> Principal | None:
+    """The user of the bearer token or of the session cookie; the session's CSRF token is
+    left in request.state for the forms of the page."""
     db = request.app.state.db
     header = request.headers.get("authorization", "")
     scheme, _, credential = header.partition(" ")
     with db.session() as s:
+        change = False
         if scheme.lower() == "bearer" and credential.strip():
             user, via = user_for_token(s, credential.strip()), "bearer"
         else:
-            now = request.app.state.now()
-            item = request.app.state.sessions.get(request.cookies.get(COOKIE), now)
-            user, via = (s.get(User, item.user_id) if item else None), "cookie"
-            # A rotated token ends the sessions opened with the old one.
-            if user is not None and item is not None and user.token_hash != item.token_hash:
-                user = None
+            row = find_session(s, request.cookies.get(COOKIE), request.app.state.now())
+            user, via = None, "cookie"
+            if row is not None:
+                request.state.csrf_token = row.csrf_token
+                if row.user_id is not None:
+                    user = s.get(User, row.user_id)
+                    change = must_change(s, row.user_id)
         if user is None or user.role not in ROLES:
             return None
         dept = s.get(Department, user.department_id) if user.department_id else None
-        return _principal(user, dept, via)
+        return _principal(user, dept, via, change)
 
 
-def _same_origin(request: Request) -> bool:
+def same_origin(request: Request) -> bool:
     origin = request.headers.get("origin")
     if not origin or origin == "null":
         return origin is None
@@ -166,18 +154,38 @@ def _same_origin(request: Request) -> bool:
     return netloc in {request.headers.get("host", ""), public}
 
 
-def require(*roles: str) -> Callable[[Request], Principal]:
-    """Dependency for one endpoint: the user must be signed in and hold one of `roles`."""
+async def submitted_csrf(request: Request) -> str | None:
+    """The CSRF token the request carries: the X-CSRF-Token header or the form field."""
+    header = request.headers.get("x-csrf-token")
+    if header:
+        return header
+    return (await read_form(request)).get("csrf_token")
+
+
+def require(*roles: str) -> Callable[[Request], Awaitable[Principal]]:
+    """Dependency for one endpoint: the user must be signed in and hold one of `roles`;
+    an unsafe request made with the session cookie must come from this site's own form."""
     unknown = set(roles) - set(ROLES)
     if unknown or not roles:
         raise ValueError(f"require(): unknown or missing roles {sorted(unknown)}")
 
-    def dependency(request: Request) -> Principal:
-        principal = authenticate(request)
+    async def dependency(request: Request) -> Principal:
+        principal = await run_in_threadpool(authenticate, request)
         if principal is None:
             raise NotAuthenticated()
-        if principal.via == "cookie" and request.method in UNSAFE and not _same_origin(request):
-            raise NotPermitted(principal, "跨站提交被拒绝：请从本系统页面内操作。")
+        if principal.via == "cookie" and request.method in UNSAFE:
+            if not same_origin(request):
+                raise NotPermitted(principal, "跨站提交被拒绝：请从本系统页面内操作。")
+            token = await submitted_csrf(request)
+            expected = getattr(request.state, "csrf_token", None)
+            if not csrf_ok(expected, token):
+                raise NotPermitted(principal, CSRF_REFUSED)
+        if (
+            principal.via == "cookie"
+            and principal.must_change_password
+            and request.url.path not in (PASSWORD_PAGE, "/logout")
+        ):
+            raise PasswordChangeRequired(principal)
         if not principal.may(*roles):
             allowed = "、".join(ROLES[r] for r in roles if r != "admin") or "管理员"
             raise NotPermitted(
@@ -208,52 +216,19 @@ def safe_next(target: str | None) -> str:
     return target if target.startswith("/") and not target.startswith("//") else "/"
 
 
-router = APIRouter()
+def https(request: Request) -> bool:
+    """Served over HTTPS, directly or behind a proxy that the public URL names."""
+    public = request.app.state.config.settings.service.web.public_url
+    return request.url.scheme == "https" or public.startswith("https://")
 
 
-def _login(request: Request, token: str, target: str) -> Response:
-    with request.app.state.db.session() as s:
-        user = user_for_token(s, token)
-        if user is None or user.role not in ROLES or user.token_hash is None:
-            return render(
-                request,
-                "web/login.html.j2",
-                title="登录",
-                status_code=401,
-                next=safe_next(target),
-                error="令牌无效或已失效，请向管理员索取新的登录链接。",
-            )
-        sid = request.app.state.sessions.create(user.id, user.token_hash, request.app.state.now())
-    response = RedirectResponse(safe_next(target), status_code=303)
+def set_session_cookie(request: Request, response: Response, sid: str, max_age: int) -> None:
     response.set_cookie(
         COOKIE,
         sid,
-        max_age=int(SESSION_TTL.total_seconds()),
+        max_age=max_age,
         httponly=True,
         samesite="lax",
-        secure=request.url.scheme == "https",
+        secure=https(request),
         path="/",
     )
-    return response
-
-
-@router.get("/login")
-def login_page(request: Request, token: str | None = None, next: str | None = None) -> Response:
-    if token:
-        return _login(request, token, next or "/")
-    return render(request, "web/login.html.j2", title="登录", next=safe_next(next), error=None)
-
-
-@router.post("/login")
-async def login_submit(request: Request) -> Response:
-    form = await read_form(request)
-    token, target = form.get("token", "").strip(), form.get("next", "/")
-    return await run_in_threadpool(_login, request, token, target)
-
-
-@router.post("/logout")
-def logout(request: Request, _user: Annotated[Principal, Depends(require(*ALL_ROLES))]) -> Response:
-    request.app.state.sessions.drop(request.cookies.get(COOKIE))
-    response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(COOKIE, path="/", httponly=True, samesite="lax")
-    return response

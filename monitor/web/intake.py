@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from monitor.intake import CHANNELS, READERS, IntakeError, IntakeRecord, record, reporter_for
 from monitor.web.api import ApiError
 from monitor.web.auth import Principal, require
+from monitor.web.openapi import body
 
 router = APIRouter(prefix="/api/intake")
 
@@ -31,9 +32,11 @@ class IntakeBody(BaseModel):
     reporter_phone: str | None = Field(None, max_length=100)
     reporter_employer: str | None = Field(None, max_length=300)
     reporter_address: str | None = Field(None, max_length=1000)
+    department: str | None = Field(None, max_length=64)  # lead department's code, if known
+    confidentiality_requested: bool = False
 
 
-@router.post("")
+@router.post("", summary="登记来信来电（举报人身份单独加密保存）", openapi_extra=body(IntakeBody))
 async def api_intake(request: Request, user: Clerk) -> JSONResponse:
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
         raise ApiError(415, "请求体须为 JSON（Content-Type: application/json）。")
@@ -43,7 +46,8 @@ async def api_intake(request: Request, user: Clerk) -> JSONResponse:
         raise ApiError(
             400,
             '请求体应为 {"channel": 渠道, "text": 内容, 可选 "title"、"received_at"（带时区）、'
-            '"reporter_name"/"reporter_phone"/"reporter_employer"/"reporter_address"}；'
+            '"reporter_name"/"reporter_phone"/"reporter_employer"/"reporter_address"、'
+            '"department"（部门代码）、"confidentiality_requested"}；'
             f"渠道可用：{'、'.join(CHANNELS)}。",
         ) from None
     return await run_in_threadpool(_record, request, user, body)
@@ -63,6 +67,8 @@ def _record(request: Request, user: Principal, body: IntakeBody) -> JSONResponse
         body.reporter_phone,
         body.reporter_employer,
         body.reporter_address,
+        department=body.department or None,
+        confidentiality_requested=body.confidentiality_requested,
     )
     with request.app.state.db.session() as s:
         try:
@@ -77,7 +83,7 @@ def _record(request: Request, user: Principal, body: IntakeBody) -> JSONResponse
     )
 
 
-@router.get("/{mention_id}/reporter")
+@router.get("/{mention_id}/reporter", summary="查看来信来电的举报人身份（留审计记录）")
 def api_reporter(request: Request, user: Keeper, mention_id: int) -> JSONResponse:
     with request.app.state.db.session() as s:
         found = reporter_for(s, mention_id, user.name, user.role, request.app.state.now())

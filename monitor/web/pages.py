@@ -1,4 +1,4 @@
-"""Server-rendered console pages: the duty officer's event list and one event's file
+"""Server-rendered console pages: one event's file (the queues are in monitor/web/queues.py)
 (with its state changes, the escalation's 确认 and officers' sentiment corrections)."""
 
 from __future__ import annotations
@@ -10,19 +10,21 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from monitor.config.types import GRADE_NAMES, GRADES, parse_duration
+from monitor.config.types import GRADES, parse_duration
 from monitor.errors import Forbidden, NotFound
 from monitor.notify import escalation
 from monitor.scoring.labels import add_label
 from monitor.storage.alerts import Escalation
-from monitor.storage.models import Department, Mention, User
+from monitor.storage.models import Mention, User
 from monitor.storage.scoring import LABEL_NAMES, LABELS, SentimentLabel
-from monitor.views import BadFilter, departments, event_detail, event_summary, list_events
+from monitor.views import MENTIONS_SHOWN, departments, event_detail
 from monitor.web.api import ApiError, load_event, move_event
 from monitor.web.auth import ALL_ROLES, COOKIE, Principal, read_form, require
+from monitor.web.case_file import case_file
+from monitor.web.case_offers import offers
 from monitor.web.render import render
-from monitor.web.scope import visible
 from monitor.web.scoring import LABELLERS, Labeller
+from workflow.disposal import DISPOSAL_CLASSES
 from workflow.states import STATES
 
 router = APIRouter()
@@ -30,54 +32,10 @@ router = APIRouter()
 MOVERS = ("duty_officer", "office", "leader", "handler")
 Reader = Annotated[Principal, Depends(require(*ALL_ROLES))]
 Mover = Annotated[Principal, Depends(require(*MOVERS))]
-PAGE_SIZE = 300
 
 
 def _flash(request: Request) -> str | None:
     return request.app.state.sessions.pop_flash(request.cookies.get(COOKIE))
-
-
-@router.get("/")
-def events_page(
-    request: Request,
-    user: Reader,
-    state: str | None = "open",
-    grade: str | None = None,
-    department: str | None = None,
-) -> Response:
-    # An empty select in the filter form arrives as ""; "all" means every state.
-    filters = {"state": state or "open", "grade": grade or "", "department": department or ""}
-    now = request.app.state.now()
-    with request.app.state.db.session() as s:
-        try:
-            total, rows = list_events(
-                s,
-                visible(user),
-                state=None if filters["state"] == "all" else filters["state"],
-                grade=filters["grade"] or None,
-                department=filters["department"] or None,
-                limit=PAGE_SIZE,
-            )
-        except BadFilter as e:
-            raise ApiError(400, str(e)) from None
-        depts = departments(s)
-        events = [event_summary(e, d, depts, now) for e, d in rows]
-        options = s.scalars(select(Department).order_by(Department.id))
-        dept_options = [(d.code, d.name) for d in options]
-    return render(
-        request,
-        "web/events.html.j2",
-        title="事件列表",
-        events=events,
-        total=total,
-        filters=filters,
-        dept_options=dept_options,
-        grades=GRADES,
-        grade_names=GRADE_NAMES,
-        state_options=STATES,
-        page_size=PAGE_SIZE,
-        flash=_flash(request),
-    )
 
 
 def escalation_view(s: Any, event_id: int) -> dict[str, Any] | None:
@@ -127,21 +85,43 @@ def latest_labels(s: Any, mention_ids: list[int]) -> dict[int, dict[str, Any]]:
     }
 
 
+def _mentions_page(request: Request) -> int:
+    """The page of the event's mentions asked for (?page=N, from 1); anything else is 1."""
+    raw = request.query_params.get("page", "1")
+    return int(raw) if raw.isdigit() and 0 < int(raw) < 100_000 else 1
+
+
 def _event_page(
     request: Request, user: Principal, event_id: int, status_code: int = 200, **extra: Any
 ) -> Response:
     state = request.app.state
+    page = _mentions_page(request)
     with state.db.session() as s:
         event = load_event(s, user, event_id)
         negative_at = state.config.settings.scoring.sentiment.negative_at
-        view = event_detail(s, event, departments(s), state.now(), negative_at)
+        view = event_detail(
+            s,
+            event,
+            departments(s),
+            state.now(),
+            negative_at,
+            mentions_limit=MENTIONS_SHOWN,
+            mentions_offset=(page - 1) * MENTIONS_SHOWN,
+        )
         esc = escalation_view(s, event_id)
         labels = latest_labels(s, [m["id"] for m in view["mentions"]])
+        case = case_file(s, event, state.now(), negative_at)
+        offered = offers(s, user, event, case)
     context: dict[str, Any] = {
         "error": None,
         "form": {"to": "", "reason": ""},
         "flash": _flash(request),
         "escalation": esc,
+        "case": case,
+        "offers": offered,
+        "refusal": None,
+        "disposal_classes": DISPOSAL_CLASSES,
+        "grades": GRADES,
     }
     context.update(extra)
     return render(
@@ -155,8 +135,14 @@ def _event_page(
         can_label=user.may(*LABELLERS),
         labels=labels,
         label_names=LABEL_NAMES,
+        mentions_page=page,
+        mentions_pages=max(1, -(-view["mentions_total"] // MENTIONS_SHOWN)),
         **context,
     )
+
+
+# The case forms (monitor/web/case_forms.py) re-render the page with a refusal through this.
+event_page_response = _event_page
 
 
 @router.get("/events/{event_id}")

@@ -65,7 +65,7 @@ def _rows(request: Request, user: Principal) -> list[dict[str, Any]]:
         ]
 
 
-@router.get("/api/reports")
+@router.get("/api/reports", summary="报告列表：日报、专报、考核通报、留言公开清单")
 def api_reports(request: Request, user: Reader) -> JSONResponse:
     """The reports made, newest first; a handler gets the assessments only."""
     return JSONResponse({"items": to_json(_rows(request, user))})
@@ -157,10 +157,22 @@ def _made(request: Request, made_id: int, message: str) -> Response:
 async def make_daily(request: Request, user: Maker) -> Response:
     """The digest of the current period so far, made now (kept apart from the scheduled one)."""
     await read_form(request)
-    return await run_in_threadpool(_make_daily, request, user)
+    return _made(request, *await run_in_threadpool(_make_daily, request, user))
 
 
-def _make_daily(request: Request, user: Principal) -> Response:
+@router.post("/api/reports/daily", summary="立即生成本期舆情日报（截至目前，与定时日报分开保存）")
+async def api_make_daily(request: Request, user: Maker) -> JSONResponse:
+    return _made_json(request, *await run_in_threadpool(_make_daily, request, user))
+
+
+def _made_json(request: Request, made_id: int, message: str) -> JSONResponse:
+    url = request.app.state.config.settings.service.web.public_url.rstrip("/")
+    return JSONResponse(
+        {"id": made_id, "message": message, "url": f"{url}/reports/{made_id}"}, status_code=201
+    )
+
+
+def _make_daily(request: Request, user: Principal) -> tuple[int, str]:
     from monitor.reports.daily import build_daily, digest_day_for
     from monitor.reports.store import make
 
@@ -176,17 +188,23 @@ def _make_daily(request: Request, user: Principal) -> Response:
         user.name,
         now,
     )
-    return _made(request, made.report_id, f"已生成{day.month}月{day.day}日舆情日报（截至目前）。")
+    return made.report_id, f"已生成{day.month}月{day.day}日舆情日报（截至目前）。"
 
 
 @router.post("/events/{event_id}/report")
 async def make_special(request: Request, user: Maker, event_id: int) -> Response:
     """The event's 舆情专报, made now from its case as it stands."""
     await read_form(request)
-    return await run_in_threadpool(_make_special, request, user, event_id)
+    return _made(request, *await run_in_threadpool(_make_special, request, user, event_id))
 
 
-def _make_special(request: Request, user: Principal, event_id: int) -> Response:
+@router.post("/api/events/{event_id}/report", summary="立即生成事件的舆情专报")
+async def api_make_special(request: Request, user: Maker, event_id: int) -> JSONResponse:
+    made = await run_in_threadpool(_make_special, request, user, event_id)
+    return _made_json(request, *made)
+
+
+def _make_special(request: Request, user: Principal, event_id: int) -> tuple[int, str]:
     from monitor.reports.special import build_special
     from monitor.reports.store import make
 
@@ -204,4 +222,4 @@ def _make_special(request: Request, user: Principal, event_id: int) -> Response:
         now,
         event_id=event_id,
     )
-    return _made(request, made.report_id, f"已生成事件 #{event_id} 的舆情专报。")
+    return made.report_id, f"已生成事件 #{event_id} 的舆情专报。"

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from monitor.scoring.labels import add_label
@@ -14,14 +15,26 @@ from monitor.storage.models import Mention
 from monitor.storage.scoring import LABEL_NAMES, LABELS
 from monitor.web.api import ApiError
 from monitor.web.auth import Principal, require
+from monitor.web.openapi import body
 
 router = APIRouter(prefix="/api/mentions")
+
+
+class LabelBody(BaseModel):
+    """{"label": "negative" | "non_negative" | "irrelevant"}: 负面、非负面、无关."""
+
+    label: Literal["negative", "non_negative", "irrelevant"]
+
 
 LABELLERS = ("duty_officer", "office", "leader")  # the console's label buttons use it too
 Labeller = Annotated[Principal, Depends(require(*LABELLERS))]
 
 
-@router.post("/{mention_id}/sentiment")
+@router.post(
+    "/{mention_id}/sentiment",
+    summary="纠正一条信息的情感标注（下次训练时学习）",
+    openapi_extra=body(LabelBody),
+)
 async def api_label(request: Request, user: Labeller, mention_id: int) -> JSONResponse:
     """Body {"label": "negative" | "non_negative" | "irrelevant"}; learnt at the next train."""
     try:

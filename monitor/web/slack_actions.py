@@ -37,6 +37,7 @@ from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from monitor.accounts.users import user_for_slack
 from monitor.cases.actors import require_role
 from monitor.clock import fmt_beijing
 from monitor.config import channels as cfg
@@ -48,7 +49,6 @@ from monitor.notify.render import slack_escape
 from monitor.notify.slack import ACK_ACTION
 from monitor.storage.db import Database
 from monitor.storage.models import Department, Event, User
-from monitor.users import user_for_slack
 from monitor.web.auth import Principal
 from monitor.web.scope import can_see
 

@@ -1,6 +1,6 @@
 """Source health in the console: the /sources page and GET /api/sources, problems first.
 
-The rows come from monitor.health.source_rows, the function `yuqing sources` prints.
+The rows come from monitor.collection.health.source_rows, the function `yuqing sources` prints.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
-from monitor.health import FAILING, SILENT, source_rows
+from monitor.collection.health import FAILING, SILENT, source_rows
 from monitor.views import to_json
 from monitor.web.auth import Principal, require
 from monitor.web.render import render
@@ -29,7 +29,7 @@ def _rows(request: Request) -> list[dict[str, Any]]:
         return source_rows(s, state.config.settings, state.now())
 
 
-@router.get("/api/sources")
+@router.get("/api/sources", summary="信息源健康状况")
 def api_sources(request: Request, user: Viewer) -> JSONResponse:
     """Each source's health, problems first; times ISO 8601 in Beijing time."""
     return JSONResponse({"items": to_json(_rows(request))})

@@ -12,9 +12,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.orm import Session
@@ -29,22 +29,23 @@ from monitor.errors import Forbidden, InvalidTransition, NotFound, YuqingError
 from monitor.storage.models import Event
 from monitor.views import to_json
 from monitor.web.api import ApiError, load_event
-from monitor.web.auth import ALL_ROLES, Principal, require
+from monitor.web.auth import Principal
+from monitor.web.case_roles import (
+    Actor,
+    Censor,
+    Consulter,
+    Drafter,
+    Judge,
+    Leader,
+    Ledger,
+    Publisher,
+    Reader,
+    Reviewer,
+)
+from monitor.web.openapi import body
 
 router = APIRouter(prefix="/api")
 
-Reader = Annotated[Principal, Depends(require(*ALL_ROLES))]
-Judge = Annotated[Principal, Depends(require("duty_officer", "office", "handler"))]
-Consulter = Annotated[Principal, Depends(require("handler", "office", "leader"))]
-Leader = Annotated[Principal, Depends(require("leader"))]
-Drafter = Annotated[Principal, Depends(require("handler", "office", "duty_officer"))]
-Reviewer = Annotated[
-    Principal, Depends(require("handler", "office", "duty_officer", "confidentiality", "leader"))
-]
-Censor = Annotated[Principal, Depends(require("confidentiality"))]
-Publisher = Annotated[Principal, Depends(require(*ALL_ROLES))]  # the named publisher, any role
-Actor = Annotated[Principal, Depends(require("handler", "office", "leader"))]
-Ledger = Annotated[Principal, Depends(require("handler", "office"))]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -180,12 +181,15 @@ def _now(request: Request) -> datetime:
     return now
 
 
-@router.get("/events/{event_id}/case")
+@router.get(
+    "/events/{event_id}/case",
+    summary="事件的办理卷宗：会商意见、研判、稿件与审核、处置义务、承诺、记录",
+)
 async def api_case(request: Request, user: Reader, event_id: int) -> JSONResponse:
     return await _on_event(request, user, event_id, lambda s, e: None)
 
 
-@router.post("/events/{event_id}/opinions")
+@router.post("/events/{event_id}/opinions", summary="提交会商意见", openapi_extra=body(OpinionBody))
 async def api_opinion(request: Request, user: Consulter, event_id: int) -> JSONResponse:
     b = await _body(request, OpinionBody)
     return await _on_event(
@@ -196,7 +200,11 @@ async def api_opinion(request: Request, user: Consulter, event_id: int) -> JSONR
     )
 
 
-@router.post("/events/{event_id}/judgment")
+@router.post(
+    "/events/{event_id}/judgment",
+    summary="提交研判（性质、处置类别、建议，可调整等级并说明理由）",
+    openapi_extra=body(JudgmentBody),
+)
 async def api_judgment(request: Request, user: Judge, event_id: int) -> JSONResponse:
     b = await _body(request, JudgmentBody)
     return await _on_event(
@@ -217,7 +225,11 @@ async def api_judgment(request: Request, user: Judge, event_id: int) -> JSONResp
     )
 
 
-@router.post("/events/{event_id}/judgment/decision")
+@router.post(
+    "/events/{event_id}/judgment/decision",
+    summary="领导批准或退回研判",
+    openapi_extra=body(DecisionBody),
+)
 async def api_decision(request: Request, user: Leader, event_id: int) -> JSONResponse:
     b = await _body(request, DecisionBody)
     book = request.app.state.book
@@ -229,7 +241,9 @@ async def api_decision(request: Request, user: Leader, event_id: int) -> JSONRes
     )
 
 
-@router.post("/events/{event_id}/drafts")
+@router.post(
+    "/events/{event_id}/drafts", summary="起草新闻稿、权威信息或答复", openapi_extra=body(DraftBody)
+)
 async def api_draft(request: Request, user: Drafter, event_id: int) -> JSONResponse:
     b = await _body(request, DraftBody)
     return await _on_event(
@@ -240,7 +254,11 @@ async def api_draft(request: Request, user: Drafter, event_id: int) -> JSONRespo
     )
 
 
-@router.put("/drafts/{draft_id}")
+@router.put(
+    "/drafts/{draft_id}",
+    summary="修改稿件正文（发布前；修改后重新从第一级审核）",
+    openapi_extra=body(EditBody),
+)
 async def api_edit(request: Request, user: Drafter, draft_id: int) -> JSONResponse:
     b = await _body(request, EditBody)
     return await _on_draft(
@@ -248,7 +266,9 @@ async def api_edit(request: Request, user: Drafter, draft_id: int) -> JSONRespon
     )
 
 
-@router.post("/drafts/{draft_id}/review")
+@router.post(
+    "/drafts/{draft_id}/review", summary="三级审核：本级通过或退回", openapi_extra=body(ReviewBody)
+)
 async def api_review(request: Request, user: Reviewer, draft_id: int) -> JSONResponse:
     b = await _body(request, ReviewBody)
     return await _on_draft(
@@ -261,7 +281,11 @@ async def api_review(request: Request, user: Reviewer, draft_id: int) -> JSONRes
     )
 
 
-@router.post("/drafts/{draft_id}/redactions")
+@router.post(
+    "/drafts/{draft_id}/redactions",
+    summary="保密审查：删去稿件中的一段并说明理由（留痕）",
+    openapi_extra=body(RedactBody),
+)
 async def api_redact(request: Request, user: Censor, draft_id: int) -> JSONResponse:
     b = await _body(request, RedactBody)
     return await _on_draft(
@@ -272,7 +296,11 @@ async def api_redact(request: Request, user: Censor, draft_id: int) -> JSONRespo
     )
 
 
-@router.post("/drafts/{draft_id}/publish")
+@router.post(
+    "/drafts/{draft_id}/publish",
+    summary="由指定发布人发布已审核的稿件，并记入所满足的时限和处置义务",
+    openapi_extra=body(PublishBody),
+)
 async def api_publish(request: Request, user: Publisher, draft_id: int) -> JSONResponse:
     b = await _body(request, PublishBody)
     return await _on_draft(
@@ -283,7 +311,11 @@ async def api_publish(request: Request, user: Publisher, draft_id: int) -> JSONR
     )
 
 
-@router.post("/events/{event_id}/actions")
+@router.post(
+    "/events/{event_id}/actions",
+    summary="记录发布会、移交等处置措施",
+    openapi_extra=body(ActionBody),
+)
 async def api_action(request: Request, user: Actor, event_id: int) -> JSONResponse:
     b = await _body(request, ActionBody)
     return await _on_event(
@@ -294,7 +326,11 @@ async def api_action(request: Request, user: Actor, event_id: int) -> JSONRespon
     )
 
 
-@router.post("/drafts/{draft_id}/commitments")
+@router.post(
+    "/drafts/{draft_id}/commitments",
+    summary="登记已发布稿件中的公开承诺",
+    openapi_extra=body(CommitmentBody),
+)
 async def api_commit(request: Request, user: Ledger, draft_id: int) -> JSONResponse:
     b = await _body(request, CommitmentBody)
     if b.due_at.tzinfo is None:
@@ -307,7 +343,11 @@ async def api_commit(request: Request, user: Ledger, draft_id: int) -> JSONRespo
     )
 
 
-@router.post("/commitments/{commitment_id}/fulfil")
+@router.post(
+    "/commitments/{commitment_id}/fulfil",
+    summary="承诺兑现：以已发布的稿件公开结果",
+    openapi_extra=body(FulfilBody),
+)
 async def api_fulfil(request: Request, user: Ledger, commitment_id: int) -> JSONResponse:
     b = await _body(request, FulfilBody)
 
@@ -321,7 +361,7 @@ async def api_fulfil(request: Request, user: Ledger, commitment_id: int) -> JSON
     return await run_in_threadpool(_errors, work)
 
 
-@router.get("/commitments")
+@router.get("/commitments", summary="承诺台账")
 def api_commitments(request: Request, user: Reader, open: bool = False) -> JSONResponse:
     from monitor.web.scope import can_see
 
@@ -335,7 +375,11 @@ def api_commitments(request: Request, user: Reader, open: bool = False) -> JSONR
     return JSONResponse(to_json({"total": len(items), "items": items}))
 
 
-@router.post("/route")
+@router.post(
+    "/route",
+    summary="试算一段文字会分派给哪个部门及原因（谁主管谁负责）",
+    openapi_extra=body(RouteBody),
+)
 async def api_route(request: Request, user: Reader) -> JSONResponse:
     b = await _body(request, RouteBody)
     settings = request.app.state.config.settings

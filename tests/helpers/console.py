@@ -3,7 +3,9 @@ escalation under way, and sources in every health state."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from types import SimpleNamespace
 
 import pytest
@@ -11,13 +13,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from monitor.accounts.passwords import hash_password
+from monitor.accounts.users import ROLES, create_user
 from monitor.cases import sync_departments
 from monitor.config import load_config
+from monitor.storage.accounts import UserPassword
 from monitor.storage.alerts import Escalation
 from monitor.storage.db import Database
 from monitor.storage.migrate import upgrade
 from monitor.storage.models import Alert, Deadline, Department, Event, Mention, Source
-from monitor.users import ROLES, create_user
 from monitor.web import create_app
 from tests.helpers.configs import CONFIG
 
@@ -60,6 +64,35 @@ ESCALATION_POLICY = {
 }
 
 
+# Every seeded user's console password (hashed once: argon2 is slow on purpose).
+PASSWORD = "测试密码-correct-horse"
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@cache
+def password_hash() -> str:
+    return hash_password(PASSWORD)
+
+
+def csrf_token(client: TestClient, path: str = "/login") -> str:
+    """The CSRF token in the forms of `path` as the client's session sees it."""
+    found = CSRF.search(client.get(path).text)
+    assert found, f"no csrf_token in the forms of {path}"
+    return found.group(1)
+
+
+def login(client: TestClient, name: str, password: str = PASSWORD, next: str = "/") -> str:
+    """Log in through the login form as a person does; the session's CSRF token, for the
+    forms the test then posts."""
+    r = client.post(
+        "/login",
+        data={"name": name, "password": password, "next": next, "csrf_token": csrf_token(client)},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    return csrf_token(client, "/account/password")
+
+
 def seed(db: Database) -> SimpleNamespace:
     """Users of every role; events owned by three departments; mentions; alerts."""
     with db.session() as s:
@@ -68,7 +101,8 @@ def seed(db: Database) -> SimpleNamespace:
         tokens = {}
         for role in ROLES:
             code = "culture-tourism" if role == "handler" else None
-            _, tokens[role] = create_user(s, role, f"测试{ROLES[role]}", role, code, NOW)
+            user, tokens[role] = create_user(s, role, f"测试{ROLES[role]}", role, code, NOW)
+            s.add(UserPassword(user_id=user.id, hash=password_hash(), changed_at=NOW))
         src = _sources(s)
 
         def event(title: str, code: str, grade: str, due_in: timedelta, **kw: object) -> Event:

@@ -1,4 +1,6 @@
-"""Console users, their access tokens and Slack accounts: created, rotated, looked up."""
+"""Console users, their API tokens and Slack accounts: created, rotated, looked up.
+
+Passwords and browser sessions are in passwords.py and sessions.py next to this."""
 
 from __future__ import annotations
 
@@ -11,9 +13,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from monitor.accounts.roles import ROLES, roles_help
+from monitor.accounts.sessions import end_user_sessions
 from monitor.clock import utcnow
 from monitor.errors import NotFound, YuqingError
-from monitor.roles import ROLES, roles_help
 from monitor.storage.models import Department, User
 
 __all__ = ["ROLES", "create_user", "link_slack", "rotate_token", "user_for_slack", "user_named"]
@@ -80,12 +83,14 @@ def create_user(
 
 
 def rotate_token(session: Session, name: str) -> str:
-    """Give the user a new token; the old one (and every console session made with it) stops."""
+    """Give the user a new API token; the old one stops working at once, and so do the
+    user's console sessions (one of them may have been opened with the old token)."""
     user = session.scalar(select(User).where(User.name == name))
     if user is None:
         raise NotFound(f"用户“{name}”不存在。")
     token = new_token()
     user.token_hash = hash_token(token)
+    end_user_sessions(session, user.id)
     session.flush()
     return token
 

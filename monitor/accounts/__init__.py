@@ -1,0 +1,1 @@
+"""Console accounts: roles, users and their API tokens, passwords, sessions, login throttling."""
