@@ -245,4 +245,5 @@ import monitor.storage.collection  # noqa: E402, F401  crawl state, fingerprints
 import monitor.storage.lookups  # noqa: E402, F401  event terms, mention topics, their indexes
 import monitor.storage.reports  # noqa: E402, F401  reports made and their files
 import monitor.storage.scoring  # noqa: E402, F401  sentiment labels, event edits
+import monitor.storage.slack  # noqa: E402, F401  Slack interaction requests already seen
 import monitor.storage.workflow  # noqa: E402, F401  judgments, reviews, obligations, commitments
