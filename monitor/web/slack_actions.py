@@ -4,8 +4,10 @@ Slack posts each click to `POST /slack/interactions` as `payload=<JSON>` (form-e
 The request is Slack's only if it carries Slack's signature: `v0=` + HMAC-SHA256 over
 `v0:{X-Slack-Request-Timestamp}:{raw body}` with the app's signing secret, compared in
 constant time, with a timestamp at most five minutes from now (replay protection; an exact
-request already seen is refused too). Anything else gets 401 and changes nothing. Without a
-signing secret in any Slack channel's config there is no button and this answers 404.
+request already seen is refused too, by every web worker and after a restart: the seen
+requests are in the database, see monitor/storage/slack.py). Anything else gets 401 and
+changes nothing. Without a signing secret in any Slack channel's config there is no button
+and this answers 404.
 
 A verified click is acted on as the yuqing user linked to the clicking Slack user
 (`yuqing user add … --slack-id U…` / `yuqing user slack NAME U…`), under the same rule as
@@ -23,9 +25,8 @@ import hashlib
 import hmac
 import json
 import logging
-import threading
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -47,6 +48,7 @@ from monitor.errors import Forbidden
 from monitor.notify import escalation
 from monitor.notify.render import slack_escape
 from monitor.notify.slack import ACK_ACTION
+from monitor.storage import slack as seen
 from monitor.storage.db import Database
 from monitor.storage.models import Department, Event, User
 from monitor.web.auth import Principal
@@ -96,24 +98,6 @@ def refusal(
     return None if any(matches) else "签名不符"
 
 
-@dataclass
-class SeenRequests:
-    """Signatures verified in the last MAX_AGE: the same request twice is a replay."""
-
-    seen: dict[str, float] = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def first_time(self, signature: str, now: float) -> bool:
-        with self.lock:
-            for sig, at in list(self.seen.items()):
-                if now - at > MAX_AGE:
-                    del self.seen[sig]
-            if signature in self.seen:
-                return False
-            self.seen[signature] = now
-            return True
-
-
 @dataclass(frozen=True)
 class Click:
     slack_user: str
@@ -127,6 +111,16 @@ class Answer:
     text: str
     replace_original: bool = False  # False: an ephemeral note to the clicking user
     blocks: list[dict[str, Any]] | None = None
+
+
+def replayed(db: Database, timestamp: str, signature: str, now: datetime) -> str | None:
+    """For a verified request: None the first time any worker sees it, else why refused."""
+    # guarded until its timestamp leaves the window, not five minutes after it came: a
+    # request stamped ahead of our clock is acceptable for longer than that
+    until = datetime.fromtimestamp(int(timestamp) + MAX_AGE, UTC)
+    if seen.first_time(db, signature, until, now):
+        return None
+    return "同一请求已处理过（重放）"
 
 
 def parse_click(body: bytes) -> Click | None:
@@ -159,12 +153,11 @@ async def slack_interactions(request: Request) -> Response:
         return JSONResponse({"error": "请求体过大。"}, status_code=413)
     now: datetime = request.app.state.now()
     headers = request.headers
+    timestamp = headers.get("x-slack-request-timestamp")
     signature = headers.get("x-slack-signature")
-    why = refusal(
-        secrets, headers.get("x-slack-request-timestamp"), signature, body, now.timestamp()
-    )
-    if why is None and not _seen(request).first_time(signature or "", now.timestamp()):
-        why = "同一请求已处理过（重放）"
+    why = refusal(secrets, timestamp, signature, body, now.timestamp())
+    if why is None and timestamp and signature:  # both there: refusal() checked them
+        why = await run_in_threadpool(replayed, request.app.state.db, timestamp, signature, now)
     if why is not None:
         log.warning("Slack interaction refused: %s", why)
         return JSONResponse({"error": f"Slack 请求校验失败：{why}。"}, status_code=401)
@@ -173,13 +166,6 @@ async def slack_interactions(request: Request) -> Response:
         return Response(status_code=200)  # not our button: nothing to do
     answer = await run_in_threadpool(handle_click, request.app.state.db, click, now)
     return Response(status_code=200, background=BackgroundTask(respond, click.response_url, answer))
-
-
-def _seen(request: Request) -> SeenRequests:
-    state = request.app.state
-    if not hasattr(state, "slack_seen"):
-        state.slack_seen = SeenRequests()
-    return state.slack_seen  # type: ignore[no-any-return]
 
 
 def handle_click(db: Database, click: Click, now: datetime) -> Answer:
