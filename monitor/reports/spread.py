@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import ColumnElement, case, func, select
@@ -100,20 +101,40 @@ def _oldest(session: Session, ev: Event, *where: ColumnElement[bool]) -> Mention
     ).first()
 
 
-def event_propagation(session: Session, ev: Event) -> tuple[Flow, Table] | None:
+@dataclass(frozen=True)
+class KindCount:
+    mentions: int
+    analysed: int  # scored for sentiment
+    negative: int
+
+
+def kind_counts(session: Session, ev: Event, negative_at: float) -> dict[str, KindCount]:
+    """An event's mentions per kind with their sentiment counts: one pass over one index
+    (ix_mentions_event_figures), shared by the propagation path and the sentiment mix."""
+    rows = session.execute(
+        select(
+            Mention.kind,
+            func.count(Mention.id),
+            func.count(Mention.negative),
+            func.sum(case((Mention.negative >= negative_at, 1), else_=0)),
+        )
+        .where(Mention.event_id == ev.id)
+        .group_by(Mention.kind)
+    ).all()
+    return {k: KindCount(int(n), int(a), int(neg or 0)) for k, n, a, neg in rows}
+
+
+def event_propagation(
+    session: Session, ev: Event, by_kind: Mapping[str, int] | None = None
+) -> tuple[Flow, Table] | None:
     """首发 → 转载/转发 → 媒体跟进 of a stored event: the first mention is 首发; a news or
     feed item after a first publication of another kind is 媒体跟进; the rest 转载/转发.
-    None when the event has no mentions."""
+    `by_kind`: its mentions per kind, when already counted. None without mentions."""
     first = _oldest(session, ev)
     if first is None:
         return None
-    by_kind = dict(
-        session.execute(
-            select(Mention.kind, func.count(Mention.id))
-            .where(Mention.event_id == ev.id)
-            .group_by(Mention.kind)
-        ).all()
-    )
+    if by_kind is None:
+        by_kind = {k: c.mentions for k, c in kind_counts(session, ev, 0.0).items()}
     total = sum(by_kind.values())
     firsts: dict[str, Mention] = {STAGES[0]: first}
     counts = {STAGES[0]: 1}

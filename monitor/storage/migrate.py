@@ -18,7 +18,7 @@ from monitor.errors import NotMigrated
 from monitor.storage.db import Database
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-HEAD = "0014"
+HEAD = "0015"
 VERSION_TABLE = "alembic_version"
 
 

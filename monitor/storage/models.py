@@ -242,6 +242,7 @@ class AuditLog(Base):
 import monitor.storage.accounts  # noqa: E402, F401  passwords, console sessions, logins
 import monitor.storage.alerts  # noqa: E402, F401
 import monitor.storage.collection  # noqa: E402, F401  crawl state, fingerprints, reporters
+import monitor.storage.figures  # noqa: E402, F401  indexes of an event's figures
 import monitor.storage.lookups  # noqa: E402, F401  event terms, mention topics, their indexes
 import monitor.storage.reports  # noqa: E402, F401  reports made and their files
 import monitor.storage.scoring  # noqa: E402, F401  sentiment labels, event edits

@@ -9,14 +9,15 @@ from datetime import datetime
 from typing import Any
 
 from markupsafe import Markup
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from monitor.cases.publishing import REDACTED
 from monitor.cases.view import case_view
 from monitor.reports import charts
-from monitor.reports.spread import event_propagation, event_trend
+from monitor.reports.spread import event_propagation, event_trend, kind_counts
 from monitor.scoring.events import VIEW_KINDS, representative_views
+from monitor.storage.figures import ENGAGEMENT
 from monitor.storage.models import AuditLog, Department, Event, Evidence, Mention, User
 from monitor.storage.workflow import Draft
 from workflow.actions import ACTION_KINDS
@@ -29,7 +30,7 @@ CONTEXT = 40
 AUDIT_LIMIT = 200
 # Representative views are chosen among this many of the most engaged netizen posts:
 # enough to find five distinct ones even when the top posts repeat one text.
-VIEW_POOL = 300
+VIEW_POOL = 100
 AUDIT_ACTIONS = {
     "transition": "变更状态",
     "acknowledge": "确认升级通知",
@@ -55,22 +56,19 @@ def spread(session: Session, event: Event, negative_at: float) -> dict[str, Any]
     """The propagation path and hourly trend as inline SVG (the 舆情专报's figures), the
     sentiment mix and representative views. Counted by the database: an event of 50,000
     mentions loads only the few rows the figures name (bench/console.py)."""
-    path, trend = event_propagation(session, event), event_trend(session, event, negative_at)
+    kinds = kind_counts(session, event, negative_at)
+    path = event_propagation(session, event, {k: c.mentions for k, c in kinds.items()})
+    trend = event_trend(session, event, negative_at)
     if path is None or trend is None:
         return {"flow": None, "flow_table": None, "trend": None, "sentiment": None, "views": []}
     flow, table = path
-    total, analysed, negative = session.execute(
-        select(
-            func.count(Mention.id),
-            func.count(Mention.negative),
-            func.sum(case((Mention.negative >= negative_at, 1), else_=0)),
-        ).where(Mention.event_id == event.id)
-    ).one()
-    negative = int(negative or 0)  # as profile() counts
+    total = sum(c.mentions for c in kinds.values())
+    analysed = sum(c.analysed for c in kinds.values())
+    negative = sum(c.negative for c in kinds.values())  # as profile() counts
     engaged = session.scalars(
         select(Mention)
         .where(Mention.event_id == event.id, Mention.kind.in_(VIEW_KINDS))
-        .order_by((Mention.reposts + Mention.comments + Mention.likes).desc(), Mention.id)
+        .order_by(ENGAGEMENT.desc(), Mention.id.desc())  # ix_mentions_event_engagement
         .limit(VIEW_POOL)
     ).all()
     return {

@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 router = APIRouter()
 Reader = Annotated[Principal, Depends(require(*ALL_ROLES))]
 
-PAGE_SIZE = 300
+PAGE_SIZE = 100
 REFRESH_SECONDS = 30
 ORIGIN_KINDS = {
     "feed": "新闻源",
