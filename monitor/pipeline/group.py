@@ -7,11 +7,10 @@ The live pipeline groups into the stored events; `yuqing backtest` replays the s
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
-from functools import cache
-from typing import Any, Protocol
+from datetime import datetime
+from typing import Protocol
 
-from sqlalchemy import Float, Integer, Select, bindparam, cast, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from monitor.clock import as_utc
@@ -19,8 +18,9 @@ from monitor.config.models import EventsConfig
 from monitor.scoring import heat
 from monitor.scoring.scorer import MentionScore
 from monitor.scoring.spikes import BASELINE_HOURS
-from monitor.storage.lookups import SEEN_AT, EventTerm, MentionTopic
-from monitor.storage.models import Event, Mention, UTCDateTime
+from monitor.storage import counts
+from monitor.storage.lookups import EventTerm
+from monitor.storage.models import Event, Mention
 from workflow.states import OPEN_STATES
 
 MAX_TERMS = 40
@@ -210,11 +210,8 @@ def add_to_event(
 ) -> None:
     mention.event_id = ev.id
     absorb(ev, mention, score, negative_at, now)
-    session.flush()
-    others = select(Mention.id).where(
-        Mention.event_id == ev.id, Mention.source_id == mention.source_id, Mention.id != mention.id
-    )
-    if ev.mention_count == 1 or session.scalar(others.limit(1)) is None:
+    session.flush()  # (the flush counts the mention in the event's sources)
+    if ev.mention_count == 1 or counts.has_source(session, ev.id, mention.source_id) == 1:
         ev.source_count = (ev.source_count or 0) + 1  # a source new to the event
 
 
@@ -254,42 +251,9 @@ def recent_counts(
     session: Session, until: datetime, event_id: int | None = None, topic: str | None = None
 ) -> list[int]:
     """Mentions per hour in the day before `until`, of one event or of one topic, oldest
-    hour first (as `spikes.hourly_counts` counts them): counted by the database, so a
-    busy event or topic costs one short answer, not a row per mention."""
-    hours = BASELINE_HOURS + 1
-    query = _count_query(session.get_bind().dialect.name, "topic" if topic else "event")
-    counts = [0] * hours
-    rows = session.execute(
-        query,
-        {
-            "key": topic[:200] if topic else event_id,
-            "since": until - timedelta(hours=hours),
-            "until": until,
-        },
-    )
-    for bucket, n in rows:
-        if 0 <= bucket < hours:
-            counts[hours - 1 - int(bucket)] += n
-    return counts
-
-
-@cache
-def _count_query(dialect: str, of: str) -> Select[tuple[int, int]]:
-    """The hourly count of an event's or a topic's mentions, built once per database
-    kind: it runs several times for every mention analysed."""
-    if of == "topic":
-        seen: Any = MentionTopic.seen_at
-        key = MentionTopic.topic == bindparam("key")
-    else:
-        seen, key = SEEN_AT, Mention.event_id == bindparam("key")
-    since, until = bindparam("since", type_=UTCDateTime()), bindparam("until", type_=UTCDateTime())
-    # whole hours from `seen` to `until`, to the millisecond, then floored
-    if dialect == "sqlite":
-        ms = func.round((func.julianday(until) - func.julianday(seen)) * 86_400_000)
-    else:
-        ms = func.round(func.extract("epoch", until - seen) * 1000)
-    age = cast(func.floor(cast(ms, Float) / 3_600_000), Integer)
-    return select(age, func.count()).where(key, seen.between(since, until)).group_by(age)
+    hour first (as `spikes.hourly_counts` counts them): from the kept per-minute counts
+    (storage/counts.py), so a busy event or topic costs no more than a quiet one."""
+    return counts.recent_counts(session, until, BASELINE_HOURS + 1, event_id, topic)
 
 
 def age_hours(mention: Mention) -> float | None:

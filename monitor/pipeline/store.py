@@ -17,6 +17,7 @@ from monitor.pipeline.normalise import Normalised
 from monitor.pipeline.simhash import simhash_comparable
 from monitor.scoring.scorer import MentionScore
 from monitor.search import index as search_index
+from monitor.storage import counts
 from monitor.storage.lookups import MentionTopic, topic_entries
 from monitor.storage.models import Evidence, Mention, Source
 
@@ -203,6 +204,7 @@ def store_batch(
     ]
     if topics:
         session.execute(insert(MentionTopic), topics)
+        counts.topics_changed(session.connection(), topics, ())
     for n in new:
         sources[n.source].items_total += 1
     return outcome

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.errors import ConfigError
 from monitor.search.index import keep_current as keep_search_current
+from monitor.storage.counts import keep_event_counts
 from monitor.storage.lookups import keep_in_step
 
 
@@ -53,6 +54,7 @@ class Database:
         self.engine = make_engine(url)
         self._factory = sessionmaker(self.engine, expire_on_commit=False)
         event.listen(self._factory, "after_flush", keep_in_step)
+        event.listen(self._factory, "after_flush", keep_event_counts)
         event.listen(self._factory, "after_flush", keep_search_current)
 
     @contextmanager

@@ -84,11 +84,15 @@ def keep_in_step(session: Session, _flush_context: Any) -> None:
         if rows:
             conn.execute(insert(EventTerm), rows)
     if mentions:
+        from monitor.storage import counts  # (it builds on this module's tables)
+
         ids = [m.id for m in mentions]
+        removed = counts.topic_rows_of(conn, ids)
         conn.execute(delete(MentionTopic).where(MentionTopic.mention_id.in_(ids)))
         rows = [r for m in mentions for r in topic_rows(m)]
         if rows:
             conn.execute(insert(MentionTopic), rows)
+        counts.topics_changed(conn, rows, removed)
 
 
 def _changed(obj: Any, *attrs: str) -> bool:

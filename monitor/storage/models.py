@@ -242,6 +242,7 @@ class AuditLog(Base):
 import monitor.storage.accounts  # noqa: E402, F401  passwords, console sessions, logins
 import monitor.storage.alerts  # noqa: E402, F401
 import monitor.storage.collection  # noqa: E402, F401  crawl state, fingerprints, reporters
+import monitor.storage.counts  # noqa: E402, F401  events' and topics' counts, events' sources
 import monitor.storage.figures  # noqa: E402, F401  indexes of an event's figures
 import monitor.storage.lookups  # noqa: E402, F401  event terms, mention topics, their indexes
 import monitor.storage.reports  # noqa: E402, F401  reports made and their files
