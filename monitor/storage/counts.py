@@ -259,11 +259,15 @@ def recent_counts(
     for b, n in session.execute(_minutes_query(of), {"key": key, "m0": m0, "lo": m0 - 60 * hours}):
         if 0 <= b < hours:
             whole[int(b)] += int(n)
-    # the mentions in the minute of each boundary, up to the boundary (age >= k hours)
+    # the mentions in the minute of each boundary, up to the boundary (age >= k hours);
+    # only the last millisecond before it is measured mention by mention
     params: dict[str, Any] = {"key": key, "until": until}
     for k in range(hours + 1):
-        params[f"lo{k}"] = _minute_start(m0 - 60 * k)
-        params[f"hi{k}"] = until - timedelta(hours=k, milliseconds=-1)
+        lo = _minute_start(m0 - 60 * k)
+        boundary = until - timedelta(hours=k)
+        params[f"lo{k}"] = lo
+        params[f"mid{k}"] = max(lo, boundary - timedelta(milliseconds=1))
+        params[f"hi{k}"] = boundary + timedelta(milliseconds=1)
         params[f"age{k}"] = k * HOUR_MS
     head = [0] * (hours + 1)
     for k, n in session.execute(_edges_query(session.get_bind().dialect.name, of, hours), params):
@@ -290,7 +294,9 @@ def _minutes_query(of: str) -> Select[Any]:
 @cache
 def _edges_query(dialect: str, of: str, hours: int) -> Any:
     """For each boundary k (k hours back from `until`), the mentions from the start of its
-    minute whose age, measured as before, is at least k hours: one statement."""
+    minute whose age, measured as before, is at least k hours: one statement. Index
+    ranges only, but for the millisecond either side of the boundary, where the age's
+    rounding decides."""
     if of == "topic":
         seen: Any = MentionTopic.seen_at
         key = MentionTopic.topic == bindparam("key")
@@ -304,10 +310,13 @@ def _edges_query(dialect: str, of: str, hours: int) -> Any:
     age = cast(ms, Float)
     parts = []
     for k in range(hours + 1):
-        lo = bindparam(f"lo{k}", type_=UTCDateTime())
-        hi = bindparam(f"hi{k}", type_=UTCDateTime())
-        cond = and_(key, seen >= lo, seen <= (until if k == 0 else hi))
-        if k:
-            cond = and_(cond, age >= bindparam(f"age{k}", type_=Integer()))
-        parts.append(select(literal_column(str(k)).label("k"), func.count()).where(cond))
+        lo, mid, hi = (bindparam(f"{b}{k}", type_=UTCDateTime()) for b in ("lo", "mid", "hi"))
+        if k == 0:
+            conds = [and_(key, seen >= lo, seen <= until)]
+        else:
+            conds = [
+                and_(key, seen >= lo, seen < mid),  # older than k hours by over 1 ms
+                and_(key, seen >= mid, seen <= hi, age >= bindparam(f"age{k}", type_=Integer())),
+            ]
+        parts += [select(literal_column(str(k)).label("k"), func.count()).where(c) for c in conds]
     return union_all(*parts)
