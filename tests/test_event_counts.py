@@ -182,7 +182,7 @@ def test_an_upgrade_counts_what_the_database_already_holds(tmp_path, database_ur
     before = kept(ctx)
     assert sum(before[0].values()) == 5 and before == recount(ctx)
     cfg = _alembic_config(ctx.db)
-    command.downgrade(cfg, "0014")  # as a deployment was before the kept counts
+    command.downgrade(cfg, "0015")  # as a deployment was before the kept counts
     command.upgrade(cfg, "heads")
     assert kept(ctx) == before
     ctx.db.dispose()
