@@ -123,6 +123,30 @@ def test_many_failures_from_one_address_stop_logins_from_it(site) -> None:
     assert kept == 21  # the refused try during the lock is not counted
 
 
+def test_guessing_the_current_password_locks_the_account(site) -> None:
+    c = site.client
+    token = login(c, "office")
+    site.clock.at = NOW + timedelta(minutes=1)  # at 12:01, a minute after logging in
+
+    def change(current: str):  # noqa: ANN202
+        data = {"current": current, "new": NEW, "repeat": NEW, "csrf_token": token}
+        return c.post("/account/password", data=data)
+
+    for _ in range(4):
+        r = change("wrong-current-x")
+        assert r.status_code == 400 and "当前密码不正确。" in r.text
+    r = change("wrong-current-x")
+    lock = "该账户登录失败次数过多，已暂时锁定，将于 2026-11-21 12:16（北京时间）解除。"
+    assert r.status_code == 429 and "当前密码不正确。" in r.text and lock in r.text
+    r = change(PASSWORD)  # the right one waits for the lock too, and nothing changed
+    assert r.status_code == 429 and lock in r.text
+    assert attempt(TestClient(site.app), "office", PASSWORD).status_code == 429
+    site.clock.at = NOW + timedelta(minutes=16)
+    r = change(PASSWORD)
+    assert r.status_code == 200 and "密码已修改" in r.text
+    assert attempt(TestClient(site.app), "office", NEW).status_code == 303
+
+
 def test_forms_without_the_sessions_csrf_token_are_refused(site) -> None:
     c = site.client
     token = login(c, "duty_officer")
@@ -177,13 +201,38 @@ def test_a_session_survives_a_restart_and_ends_at_logout(site) -> None:
     assert c.get("/", follow_redirects=False).headers["location"].startswith("/login")
 
 
-def test_a_session_expires_after_twelve_hours(site) -> None:
+def test_a_session_in_use_ends_twelve_hours_after_the_login(site) -> None:
     c = site.client
     login(c, "handler")
-    site.clock.at = NOW + timedelta(hours=11, minutes=59)
-    assert c.get("/", follow_redirects=False).status_code == 200
+    for minutes in range(20, 12 * 60, 20):  # a click every 20 minutes all day
+        site.clock.at = NOW + timedelta(minutes=minutes)
+        assert c.get("/", follow_redirects=False).status_code == 200, minutes
     site.clock.at = NOW + timedelta(hours=12)
     assert c.get("/", follow_redirects=False).headers["location"] == "/login?next=%2F"
+
+
+def test_a_session_left_idle_for_thirty_minutes_ends(site) -> None:
+    c = site.client
+    login(c, "duty_officer")
+    site.clock.at = NOW + timedelta(minutes=29)
+    assert c.get(f"/events/{site.late}", follow_redirects=False).status_code == 200
+    site.clock.at = NOW + timedelta(minutes=58)  # 29 minutes after that click: still open
+    assert c.get("/", follow_redirects=False).status_code == 200
+    site.clock.at = NOW + timedelta(minutes=88)
+    assert c.get("/", follow_redirects=False).headers["location"] == "/login?next=%2F"
+    assert c.get("/api/events").status_code == 401
+
+
+def test_the_queues_own_refreshes_do_not_keep_an_idle_session_open(site) -> None:
+    c = site.client
+    login(c, "duty_officer")
+    automatic = {"X-Yuqing-Refresh": "1"}
+    for seconds in range(30, 30 * 60, 30):  # what /static/queue.js sends every 30 s
+        site.clock.at = NOW + timedelta(seconds=seconds)
+        assert c.get("/", headers=automatic, follow_redirects=False).status_code == 200
+    site.clock.at = NOW + timedelta(minutes=30)
+    r = c.get("/", headers=automatic, follow_redirects=False)
+    assert r.headers["location"] == "/login?next=%2F"
 
 
 def test_changing_the_password_ends_the_other_sessions(site) -> None:

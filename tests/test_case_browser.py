@@ -55,7 +55,9 @@ def as_role(console: SimpleNamespace) -> Iterator[Any]:
 
     def open_as(role: str) -> Any:
         with console.db.session() as s:
-            sid, _ = open_session(s, console.users[role], console.clock.now, timedelta(days=2))
+            sid, _ = open_session(
+                s, console.users[role], console.clock.now, timedelta(days=2), timedelta(days=2)
+            )
         context = console.browser.new_context(
             locale="zh-CN", viewport={"width": 1280, "height": 900}
         )

@@ -1,5 +1,6 @@
 """The duty officer's queue in a real browser refreshing itself: a new event appears while
-the page stays where it was scrolled to, with its filters and what is being typed."""
+the page stays where it was scrolled to, with its filters and what is being typed; and a
+session left idle ends although the page keeps refreshing, which the page then says."""
 
 from __future__ import annotations
 
@@ -60,9 +61,11 @@ def console(tmp_path) -> Iterator[SimpleNamespace]:  # noqa: ANN001
     ns = seed(db)
     for i in range(EXTRA):
         add_event(db, f"景区排队投诉 {i + 1}", timedelta(hours=2 + i))
-    with LiveConsole(create_app(APP, db, now=lambda: NOW)) as live, sync_playwright() as pw:
+    clock = SimpleNamespace(at=NOW)  # the server's now, moved by a test
+    app = create_app(APP, db, now=lambda: clock.at)
+    with LiveConsole(app) as live, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium, headless=True)
-        ns.url, ns.browser, ns.db = live.url, browser, db
+        ns.url, ns.browser, ns.db, ns.clock = live.url, browser, db, clock
         yield ns
         browser.close()
     db.dispose()
@@ -106,4 +109,29 @@ def test_the_queue_refreshes_in_place_keeping_scroll_filters_and_typing(console)
     assert typing.input_value() == "景区排"
     assert page.evaluate("document.activeElement && document.activeElement.name") == "q"
     expect(page.locator("#queue-status")).to_be_hidden()  # no refresh failure shown
+    context.close()
+
+
+def test_an_idle_console_is_signed_out_and_the_queue_says_so(console) -> None:
+    from playwright.sync_api import expect
+
+    context = console.browser.new_context(locale="zh-CN")
+    page = context.new_page()
+    page.clock.install()
+    page.goto(f"{console.url}/login?token={console.tokens['duty_officer']}")
+    page.goto(f"{console.url}/")
+    expect(page.locator("#header-counts")).to_have_text("未办结事件 28")
+    for minutes in (10, 20, 29):  # the refreshes keep working but keep nothing open
+        console.clock.at = NOW + timedelta(minutes=minutes)
+        page.clock.run_for(30_500)
+        expect(page.locator("#queue .updated")).to_contain_text(f"最后更新 12:{minutes}")
+        expect(page.locator("#queue-status")).to_be_hidden()
+    console.clock.at = NOW + timedelta(minutes=30)  # thirty minutes since the last click
+    page.clock.run_for(30_500)
+    expect(page.locator("#queue-status")).to_have_text(
+        "登录已因长时间未操作而结束：请重新登录后继续。"
+    )
+    expect(page.locator("#queue table.list tbody tr").first).to_be_visible()  # still shown
+    page.reload()
+    assert "/login" in page.url
     context.close()

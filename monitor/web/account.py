@@ -198,11 +198,18 @@ def password_page(request: Request, user: Anyone) -> Response:
 
 def _change(request: Request, user: Principal, form: dict[str, str]) -> Response:
     current, new = form.get("current", ""), form.get("new", "")
-    now = request.app.state.now()
-    error = None
+    now, address = request.app.state.now(), _client(request)
+    error, status = None, 400
+    # A wrong current password is a failed login: a borrowed session cannot guess it.
     with request.app.state.db.session() as s:
-        if verify(s, user.name, current) is None:
-            error = "当前密码不正确。"
+        lock = throttle.check(s, user.name, address, now)
+        if lock is not None:
+            error, status = lock.message, 429
+        elif verify(s, user.name, current) is None:
+            throttle.record(s, user.name, address, False, now)
+            lock = throttle.check(s, user.name, address, now)
+            error = "当前密码不正确。" + (lock.message if lock else "")
+            status = 429 if lock else 400
         elif new != form.get("repeat", ""):
             error = "两次输入的新密码不一致。"
         elif new == current:
@@ -221,7 +228,7 @@ def _change(request: Request, user: Principal, form: dict[str, str]) -> Response
             else:
                 s.add(_audit(user, "password_change", now, {}))
     if error is not None:
-        return _password_page(request, user, error, 400)
+        return _password_page(request, user, error, status)
     request.app.state.sessions.set_flash(
         request.cookies.get(COOKIE), "密码已修改；该账户在其他浏览器或设备上的登录已全部退出。"
     )

@@ -14,7 +14,9 @@ SHA-256 is a row of `console_sessions` (monitor/accounts/sessions.py). So:
     same-site-but-other-origin forms that SameSite=Lax lets through;
   - a user whose password is a one-time one is sent to /account/password until changed.
 The cookie is HttpOnly, SameSite=Lax (so links from alerts in Slack or mail open the
-console signed in), Secure over HTTPS, and lasts sessions.SESSION_TTL (12 hours).
+console signed in), Secure over HTTPS; a session ends after sessions.IDLE_TTL (30 minutes)
+without a request from the user (the queue's automatic refreshes do not count) and after
+sessions.SESSION_TTL (12 hours) in any case.
 Bearer requests carry no cookie, so they need no CSRF token.
 """
 
@@ -30,7 +32,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from monitor.accounts.passwords import must_change
-from monitor.accounts.sessions import csrf_ok, find_session
+from monitor.accounts.sessions import csrf_ok, find_session, touch
 from monitor.accounts.users import ROLES, user_for_token
 from monitor.storage.db import Database
 from monitor.storage.models import Department, User
@@ -40,6 +42,8 @@ MAX_FORM_BYTES = 64 * 1024
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 ALL_ROLES = tuple(ROLES)
 PASSWORD_PAGE = "/account/password"
+# Sent by /static/queue.js on its own refreshes, which do not keep an idle session alive.
+AUTOMATIC = "x-yuqing-refresh"
 CSRF_REFUSED = "页面已过期或表单来源无法验证（缺少或错误的 CSRF 令牌）：请刷新页面后重新提交。"
 
 
@@ -136,6 +140,8 @@ def authenticate(request: Request) -> Principal | None:
             user, via = None, "cookie"
             if row is not None:
                 request.state.csrf_token = row.csrf_token
+                if AUTOMATIC not in request.headers:
+                    touch(row, request.app.state.now())
                 if row.user_id is not None:
                     user = s.get(User, row.user_id)
                     change = must_change(s, row.user_id)

@@ -31,9 +31,13 @@
     fetch(window.location.href, {
       credentials: "same-origin",
       cache: "no-store",
-      headers: { Accept: "text/html" },
+      // Marked as automatic: it does not keep an idle session open (monitor/web/auth.py).
+      headers: { Accept: "text/html", "X-Yuqing-Refresh": "1" },
     })
       .then(function (response) {
+        if (response.redirected && new URL(response.url).pathname === "/login") {
+          throw new Error("signed out");
+        }
         if (!response.ok) {
           throw new Error(String(response.status));
         }
@@ -51,8 +55,12 @@
         window.scrollTo(x, y);
         say("");
       })
-      .catch(function () {
-        say("自动刷新失败：请检查网络或重新登录后手动刷新。");
+      .catch(function (error) {
+        say(
+          error.message === "signed out"
+            ? "登录已因长时间未操作而结束：请重新登录后继续。"
+            : "自动刷新失败：请检查网络或重新登录后手动刷新。"
+        );
       })
       .then(function () {
         window.setTimeout(refresh, seconds * 1000);

@@ -73,7 +73,7 @@ def signed_in(app: Any, db: Any, user_id: int, now: Any, days: int = 30) -> Any:
     from monitor.web.auth import COOKIE
 
     with db.session() as s:
-        sid, _ = open_session(s, user_id, now, timedelta(days=days))
+        sid, _ = open_session(s, user_id, now, timedelta(days=days), timedelta(days=days))
     client = TestClient(app)
     client.cookies.set(COOKIE, sid)
     return client
