@@ -245,7 +245,7 @@ def event_detail(
         .limit(mentions_limit)
         .offset(mentions_offset)
     ).all()
-    total = s.scalar(select(func.count(Mention.id)).where(Mention.event_id == e.id)) or 0
+    total = s.scalar(select(func.count()).where(Mention.event_id == e.id)) or 0
     transitions = s.scalars(
         select(Transition).where(Transition.event_id == e.id).order_by(Transition.at, Transition.id)
     ).all()

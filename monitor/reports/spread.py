@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session, selectinload
@@ -84,11 +85,20 @@ def _chart(hours: Counter[datetime], negative: Counter[datetime]) -> Chart:
 APPEARED = SEEN_AT  # the expression ix_mentions_event_seen indexes, with the event id
 
 
-def _hour(session: Session, at: ColumnElement[datetime]) -> ColumnElement[str]:
-    """'YYYY-MM-DD HH' of a stored UTC time, as text on both databases."""
+def _hour(session: Session, at: ColumnElement[datetime]) -> ColumnElement[Any]:
+    """The hour of a stored UTC time, as the database groups it cheaply: a truncated
+    timestamp on PostgreSQL (hours start at the same instants in UTC and Beijing time, so
+    the session's time zone does not matter), 'YYYY-MM-DD HH' text on SQLite."""
     if session.get_bind().dialect.name == "postgresql":
-        return func.to_char(func.date_trunc("hour", func.timezone("UTC", at)), "YYYY-MM-DD HH24")
+        return func.date_trunc("hour", at)
     return func.substr(at, 1, 13)  # SQLite keeps 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC
+
+
+def _hour_at(key: datetime | str) -> datetime:
+    """An hour as `_hour` gave it, as an aware UTC time."""
+    if isinstance(key, datetime):
+        return key.astimezone(UTC)
+    return datetime.strptime(key, "%Y-%m-%d %H").replace(tzinfo=UTC)
 
 
 def _oldest(session: Session, ev: Event, *where: ColumnElement[bool]) -> Mention | None:
@@ -114,7 +124,7 @@ def kind_counts(session: Session, ev: Event, negative_at: float) -> dict[str, Ki
     rows = session.execute(
         select(
             Mention.kind,
-            func.count(Mention.id),
+            func.count(),  # count(*): read from the index alone
             func.count(Mention.negative),
             func.sum(case((Mention.negative >= negative_at, 1), else_=0)),
         )
@@ -158,7 +168,7 @@ def event_trend(session: Session, ev: Event, negative_at: float) -> Chart | None
     rows = session.execute(
         select(
             hour,
-            func.count(Mention.id),
+            func.count(),  # count(*): read from the index alone
             func.sum(case((Mention.negative >= negative_at, 1), else_=0)),
         )
         .where(Mention.event_id == ev.id)
@@ -169,7 +179,7 @@ def event_trend(session: Session, ev: Event, negative_at: float) -> Chart | None
     hours: Counter[datetime] = Counter()
     negative: Counter[datetime] = Counter()
     for key, n, neg in rows:
-        at = beijing(datetime.strptime(key, "%Y-%m-%d %H").replace(tzinfo=UTC))
+        at = beijing(_hour_at(key))
         hours[at] += int(n)
         negative[at] += int(neg or 0)
     return _chart(hours, negative)
