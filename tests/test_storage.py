@@ -17,6 +17,7 @@ from monitor.storage.db import Database
 from monitor.storage.migrate import HEAD, head_revisions, require_migrated, upgrade
 from monitor.storage.models import Evidence, Mention, Source
 from tests.helpers.configs import CONFIG
+from tests.helpers.databases import postgres_schema_url
 
 APP = load_config(CONFIG, environ={})
 FETCHED = datetime(2026, 11, 21, 4, 0, tzinfo=UTC)
@@ -123,3 +124,18 @@ def test_a_schema_behind_or_ahead_of_the_code_is_refused(
     with pytest.raises(NotMigrated) as refused:
         require_migrated(database)
     assert says in str(refused.value)
+
+
+def test_postgresql_plans_every_statement_for_its_values() -> None:
+    """An emergency's 50,000 mentions and an ordinary event's five share one prepared
+    statement; a plan made for the average would read the whole emergency for one page."""
+    with postgres_schema_url() as url:
+        db = Database(url)
+        with db.engine.connect() as a, db.engine.connect() as b:  # two pooled connections
+            for conn in (a, b):
+                assert conn.execute(text("SHOW plan_cache_mode")).scalar() == "force_custom_plan"
+                conn.rollback()
+        db.engine.dispose()  # and new ones after the pool is emptied
+        with db.session() as s:
+            assert s.execute(text("SHOW plan_cache_mode")).scalar() == "force_custom_plan"
+        db.dispose()
