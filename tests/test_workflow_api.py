@@ -39,6 +39,7 @@ ROUTES = [
     ("POST", "/api/commitments/{commitment_id}/fulfil", {"handler", "office", "admin"}),
     ("GET", "/api/commitments", set(ROLES)),
     ("POST", "/api/route", set(ROLES)),
+    ("POST", "/api/events/{event_id}/reassign", {"duty_officer", "office", "leader", "admin"}),
 ]
 ROUTE_PATHS = {p.replace("{event_id}", "{late}") for _, p, _ in ROUTES}
 
@@ -213,6 +214,22 @@ def test_route_explains_where_a_text_goes(api) -> None:
     assert r.status_code == 400 and "风险等级" in r.json()["error"]
     r = call(api, "duty_officer", "POST", "/api/route", {"txt": "x"})
     assert r.status_code == 400 and "text" in r.json()["error"]
+    r = ok(api, "duty_officer", "POST", "/api/route", {"text": "排队太久", "title": "暴雨被困"})
+    assert r["lead"]["code"] == "emergency" and r["score"] > 0
+    r = call(api, "duty_officer", "POST", "/api/route", {"text": "x", "kind": "blog"})
+    assert r.status_code == 400 and "来源类型" in r.json()["error"]
+
+
+def test_reassign_moves_the_lead_and_is_kept(api) -> None:
+    path = f"/api/events/{api.event}/reassign"
+    r = call(api, "handler", "POST", path, {"department": "public-security", "reason": "x"})
+    assert r.status_code == 403
+    r = call(api, "office", "POST", path, {"department": "nope", "reason": "不归应急"})
+    assert r.status_code == 404 and "部门 'nope' 不存在" in r.json()["error"]
+    view = ok(api, "office", "POST", path, {"department": "public-security", "reason": "涉谣言"})
+    assert view["department"] == "public-security"
+    r = call(api, "office", "POST", path, {"department": "public-security", "reason": "再改"})
+    assert r.status_code == 409 and "已由市公安局主办" in r.json()["error"]
 
 
 def test_side_exits_through_the_api(api) -> None:

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from monitor.cases.actors import SYSTEM, Actor, actor_name, require_role
+from monitor.cases.route_record import routing_memory
 from monitor.config.models import Settings
 from monitor.deadlines import DeadlineBook
 from monitor.errors import Forbidden, InvalidTransition, NotFound
@@ -48,9 +49,14 @@ def sync_departments(session: Session, settings: Settings) -> None:
     session.flush()
 
 
-def apply_routing(session: Session, event: Event, settings: Settings, text: str) -> None:
+def apply_routing(
+    session: Session, event: Event, settings: Settings, text: str, now: datetime
+) -> None:
+    """Route by the first mention: `text` is its title and text joined by a newline, as
+    open_case's callers give it; the agency's record (IDF, re-assignments) weighs in."""
+    title, _, body = text.partition("\n") if "\n" in text else ("", "", text)
     r = route(
-        text,
+        body,
         event.topics,
         event.categories,
         department_rules(settings),
@@ -58,6 +64,9 @@ def apply_routing(session: Session, event: Event, settings: Settings, text: str)
         event.grade,
         settings.departments.principal_leader,
         labels=CATEGORY_NAMES,
+        title=title,
+        kinds=event.kinds or [event.origin_kind],
+        memory=routing_memory(session, now),
     )
     dept = session.scalar(select(Department).where(Department.code == r.lead))
     if dept is None:  # departments not synced yet
@@ -130,7 +139,7 @@ def open_case(
             at=now,
         )
     )
-    apply_routing(session, event, settings, text)
+    apply_routing(session, event, settings, text, now)
     refresh_clocks(session, event, book, now)
 
 

@@ -246,6 +246,7 @@ import monitor.storage.counts  # noqa: E402, F401  events' and topics' counts, e
 import monitor.storage.figures  # noqa: E402, F401  indexes of an event's figures
 import monitor.storage.lookups  # noqa: E402, F401  event terms, mention topics, their indexes
 import monitor.storage.reports  # noqa: E402, F401  reports made and their files
+import monitor.storage.routing  # noqa: E402, F401  officers' re-assignments of events
 import monitor.storage.scoring  # noqa: E402, F401  sentiment labels, event edits
 import monitor.storage.slack  # noqa: E402, F401  Slack interaction requests already seen
 import monitor.storage.workflow  # noqa: E402, F401  judgments, reviews, obligations, commitments

@@ -12,6 +12,7 @@ from fastapi import Depends
 from monitor.cases.commitments import LEDGER_ROLES
 from monitor.cases.judgment import JUDGE_ROLES, OPINION_ROLES
 from monitor.cases.publishing import ACTION_ROLES, DRAFT_ROLES
+from monitor.cases.reassign import REASSIGN_ROLES
 from monitor.web.auth import ALL_ROLES, Principal, require
 from workflow.review import LEVEL_ROLES
 
@@ -27,3 +28,4 @@ Censor = Annotated[Principal, Depends(require(*LEVEL_ROLES["confidentiality"]))]
 Publisher = Annotated[Principal, Depends(require(*ALL_ROLES))]  # the named publisher, any role
 Actor = Annotated[Principal, Depends(require(*ACTION_ROLES))]
 Ledger = Annotated[Principal, Depends(require(*LEDGER_ROLES))]
+Reassigner = Annotated[Principal, Depends(require(*REASSIGN_ROLES))]

@@ -24,6 +24,8 @@ from monitor import cases
 from monitor.cases.commitments import get_commitment
 from monitor.cases.explain import explain_route
 from monitor.cases.publishing import get_draft
+from monitor.cases.reassign import reassign
+from monitor.cases.route_record import routing_memory
 from monitor.cases.view import case_view, commitment_view
 from monitor.errors import Forbidden, InvalidTransition, NotFound, YuqingError
 from monitor.storage.models import Event
@@ -40,6 +42,7 @@ from monitor.web.case_roles import (
     Ledger,
     Publisher,
     Reader,
+    Reassigner,
     Reviewer,
 )
 from monitor.web.openapi import body
@@ -113,7 +116,14 @@ class FulfilBody(_Body):
 
 class RouteBody(_Body):
     text: str = Field(min_length=1, max_length=50000)
+    title: str = Field("", max_length=1000)
+    kind: str | None = None  # board, manual, news, weibo, feed
     grade: str = "IV"
+
+
+class ReassignBody(_Body):
+    department: str = Field(min_length=1, max_length=64)
+    reason: str = Field(min_length=1, max_length=2000)
 
 
 async def _body(request: Request, model: type[M]) -> M:
@@ -382,5 +392,28 @@ def api_commitments(request: Request, user: Reader, open: bool = False) -> JSONR
 )
 async def api_route(request: Request, user: Reader) -> JSONResponse:
     b = await _body(request, RouteBody)
+    state = request.app.state
+
+    def work() -> JSONResponse:
+        with state.db.session() as s:
+            memory = routing_memory(s, state.now())
+        r = explain_route(state.config.settings, b.text, b.grade, b.title, b.kind, memory)
+        return JSONResponse(r)
+
+    return await run_in_threadpool(_errors, work)
+
+
+@router.post(
+    "/events/{event_id}/reassign",
+    summary="改派：把事件交由另一部门主办（此后相似的信息参考这次改派）",
+    openapi_extra=body(ReassignBody),
+)
+async def api_reassign(request: Request, user: Reassigner, event_id: int) -> JSONResponse:
+    b = await _body(request, ReassignBody)
     settings = request.app.state.config.settings
-    return _errors(lambda: JSONResponse(explain_route(settings, b.text, b.grade)))
+    return await _on_event(
+        request,
+        user,
+        event_id,
+        lambda s, e: reassign(s, e, b.department, user, b.reason, _now(request), settings),
+    )
