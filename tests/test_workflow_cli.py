@@ -198,3 +198,14 @@ def test_route_and_due_for_checking_by_hand(sample) -> None:
     assert lines == ["2026-11-22T03:30:00+08:00", "使用官方日历"]
     lines = sample.ok("due", "reply-5wd", "--from", "2026-12-30 10:00").stdout.splitlines()
     assert lines == ["2027-01-08T00:00:00+08:00", "使用了备用日历（无官方数据）"]  # Dec 31, Jan 4–7
+
+
+def test_reassign_from_the_command_line(sample) -> None:
+    e = str(event_holding(sample, "路灯长期不亮"))  # (no other test of this module moves it)
+    err = refused(sample, "case", "reassign", e, "public-security", "--reason", "x", "--as", "li")
+    assert "无权改派事件" in err
+    err = refused(sample, "case", "reassign", e, "nope", "--reason", "x", "--as", "qian")
+    assert "部门 'nope' 不存在" in err
+    out = sample.ok("case", "reassign", e, "emergency", "--reason", "夜间照明安全", "--as", "qian")
+    assert "已改派给市应急管理局（emergency）主办" in out.stdout
+    assert case(sample, int(e))["department"] == "emergency"

@@ -1,4 +1,4 @@
-"""Workflow commands: `route`, the `case …` actions, and the `commitments` ledger.
+"""Workflow commands: the `case …` actions, and the `commitments` ledger.
 
 Every action names its acting user with `--as NAME` (a user made by `yuqing user add`);
 the role check happens in monitor.cases, exactly as for the JSON API.
@@ -53,26 +53,6 @@ def _event(s: Session, event_id: int) -> Event:
     if e is None:
         raise NotFound(f"事件 {event_id} 不存在。用 `yuqing events --state all` 查看事件编号。")
     return e
-
-
-@cli.command("route")
-@click.argument("text")
-@click.option("--grade", default="IV", show_default=True, help="按此风险等级路由（I 为特别重大）。")
-@click.pass_obj
-def route_cmd(obj: Obj, text: str, grade: str) -> None:
-    """显示一段文字会分派到哪个部门，以及为什么。"""
-    from monitor.cases.explain import explain_route
-
-    r = explain_route(obj.ctx.settings, text, grade)
-    click.echo(f"主办部门：{r['lead']['name']}（{r['lead']['code']}）")
-    if r["co"]:
-        click.echo("会商部门：" + "、".join(f"{c['name']}（{c['code']}）" for c in r["co"]))
-    if r["owner"]:
-        click.echo(f"总负责：{r['owner']}")
-    cats = "、".join(c["name"] for c in r["categories"]) or "无"
-    click.echo(f"识别话题：{'、'.join(r['topics']) or '无'}；类别：{cats}")
-    for why in r["reasons"]:
-        click.echo(f"  - {why}")
 
 
 @cli.group()
@@ -153,6 +133,22 @@ def case_move(
         e = _event(s, event_id)
         transition(s, e, state, _user(s, as_user), reason, utcnow(), into=into)
         click.echo(f"事件 #{e.id} 已转为“{state}”。")
+
+
+@case.command("reassign")
+@click.argument("event_id", type=int)
+@click.argument("department")
+@click.option("--reason", required=True, help="改派理由（如：属物业管理，非环保职责）。")
+@AS
+@click.pass_obj
+def case_reassign(obj: Obj, event_id: int, department: str, reason: str, as_user: str) -> None:
+    """把事件改派给部门 DEPARTMENT 主办；以后相似的信息会参考这次改派。"""
+    from monitor.cases.reassign import reassign
+
+    with _session(obj) as s:
+        e = _event(s, event_id)
+        reassign(s, e, department, _user(s, as_user), reason, utcnow(), obj.ctx.settings)
+        click.echo(f"事件 #{e.id} 已改派给{e.department.name}（{department}）主办。")
 
 
 @case.command("opinion")
