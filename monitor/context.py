@@ -7,10 +7,11 @@ from pathlib import Path
 
 from monitor.config.loader import AppConfig, load_config
 from monitor.deadlines import DeadlineBook
+from monitor.resources import folder
 from monitor.scoring.scorer import Scorer
 from monitor.storage.db import Database
 
-DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config"
+DEFAULT_CONFIG = folder("config")
 
 
 class Context:

@@ -16,8 +16,9 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from monitor.clock import BEIJING, utcnow
+from monitor.resources import folder
 
-ROOT = Path(__file__).resolve().parent.parent / "samples" / "site"
+ROOT = folder("sample_site")
 DEFAULT_FORMAT = "%Y-%m-%d %H:%M"
 SEARCH_PATH = "/weibo/api/container/getIndex"
 DETAIL_PREFIX = "/weibo/detail/"

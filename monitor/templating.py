@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from monitor.clock import fmt_beijing, fmt_remaining
 from monitor.config.types import GRADE_NAMES
+from monitor.resources import folder
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES = folder("templates")
 
 
 def safe_url(url: str | None) -> str | None:

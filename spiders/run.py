@@ -22,6 +22,7 @@ from twisted.python.failure import Failure
 from monitor.clock import utcnow
 from monitor.config.loader import AppConfig, load_config
 from monitor.errors import NotFound, YuqingError
+from monitor.resources import folder
 from spiders.distributed import crawler_settings, expire, run_slot
 from spiders.items import MentionItem
 from spiders.kinds import SPIDERS
@@ -186,7 +187,9 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m spiders.run",
         description="抓取指定的来源，把抓到的条目逐行以 JSON 输出（调试用）。",
     )
-    parser.add_argument("--config", default="config", help="配置目录（默认 config）")
+    parser.add_argument(
+        "--config", default=str(folder("config")), help="配置目录（默认：自带的默认配置）"
+    )
     parser.add_argument("--reports", metavar="FILE", help="把各来源的抓取报告以 JSON 写入此文件")
     parser.add_argument("sources", nargs="*", help="来源名称；省略则抓取全部已启用的来源")
     args = parser.parse_args(argv)

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from monitor.config.models import Settings
 from monitor.config.types import Secret
 from monitor.errors import ConfigError
+from monitor.resources import is_installed_copy
 
 # One file per top-level key of the tree; a missing optional file means "defaults".
 FILES = ("service", "sources", "topics", "departments", "deadlines", "channels", "scoring")
@@ -60,7 +61,7 @@ class AppConfig:
     """The validated settings plus where they came from and the secrets they name."""
 
     settings: Settings
-    root: Path  # project root: relative paths in the config are taken from here
+    root: Path  # relative paths in the config (database, reports) are taken from here
     config_dir: Path
     secrets: Mapping[str, Secret] = field(default_factory=dict)
     environ: Mapping[str, str] = field(default_factory=dict, repr=False)
@@ -104,7 +105,17 @@ def load_config(config_dir: Path | str, environ: Mapping[str, str] | None = None
         raise ConfigError(_explain(e, config_dir)) from None
     settings, off = _optional_channels(settings, env, config_dir)
     secrets = _resolve_secrets(settings, env, config_dir)
-    return AppConfig(settings, config_dir.parent, config_dir, secrets, env, off)
+    return AppConfig(settings, _root(config_dir), config_dir, secrets, env, off)
+
+
+def _root(config_dir: Path) -> Path:
+    """The folder above the config folder (the project root for the repository's config/).
+
+    The installed package's own default config is package data, replaced on upgrade: what
+    it names relative (the SQLite file, reports, a retrained model) goes under the working
+    directory rather than into site-packages.
+    """
+    return Path.cwd() if is_installed_copy(config_dir) else config_dir.parent
 
 
 class _ConfigLoader(yaml.SafeLoader):
