@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from monitor.errors import YuqingError
 from monitor.logs import setup_logging
@@ -23,6 +25,20 @@ class Obj:
             self._ctx = Context.load(self.config)
         return self._ctx
 
+    def choose_config(self, config: str, group_source: ParameterSource | None) -> None:
+        """A command's own `--config` (`yuqing init --config DIR`): the group's, given later.
+
+        It overrides YUQING_CONFIG, like any option typed out; two different folders typed
+        out are refused rather than one of them silently ignored.
+        """
+        typed = group_source is ParameterSource.COMMANDLINE and self.config is not None
+        if typed and Path(self.config).resolve() != Path(config).resolve():
+            raise click.UsageError(
+                f"--config 给了两个不同的目录（{self.config} 和 {config}）：只写一处即可。"
+            )
+        self.config = config
+        self._ctx = None
+
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
@@ -30,7 +46,7 @@ class Obj:
     "config",
     envvar="YUQING_CONFIG",
     type=click.Path(file_okay=False),
-    help="配置目录（默认：项目的 config/；也可用环境变量 YUQING_CONFIG）。",
+    help="配置目录（默认：自带的默认配置；也可用环境变量 YUQING_CONFIG）。",
 )
 @click.option("-v", "--verbose", is_flag=True, help="输出调试日志。")
 @click.pass_context

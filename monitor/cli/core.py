@@ -6,12 +6,14 @@ import json
 import logging
 import sys
 from datetime import datetime
+from pathlib import Path
 
 import click
 
 from monitor.cli.app import Obj, cli
 from monitor.clock import BEIJING, fmt_beijing, utcnow
 from monitor.errors import YuqingError
+from monitor.resources import is_installed_copy
 
 
 @cli.command("check-config")
@@ -24,6 +26,11 @@ def check_config(obj: Obj) -> None:
         f"{len(s.topics.topics)} 个，部门 {len(s.departments.departments)} 个，预警渠道 "
         f"{len(s.channels.channels)} 个）"
     )
+    if is_installed_copy(obj.ctx.app.config_dir):
+        click.echo(
+            "这是安装包自带的默认配置（升级时会被替换）：请用 yuqing init --config DIR "
+            "写出一份自己的副本再修改。"
+        )
     for note in obj.ctx.app.channels_off:
         click.echo(note)
     warning = obj.ctx.book.fallback_warning(utcnow())
@@ -32,12 +39,32 @@ def check_config(obj: Obj) -> None:
 
 
 @cli.command()
-@click.pass_obj
-def init(obj: Obj) -> None:
-    """创建或升级数据库结构，并同步部门和信息源。"""
+@click.option(
+    "--config",
+    "config",
+    type=click.Path(file_okay=False),
+    help="配置目录（同 yuqing --config DIR init）；不存在或为空时先写入一份初始配置。",
+)
+@click.pass_context
+def init(click_ctx: click.Context, config: str | None) -> None:
+    """写入初始配置（配置目录不存在或为空时），创建或升级数据库结构，并同步部门和信息源。"""
+    from monitor.config.starter import write_starter
     from monitor.service import prepare
     from monitor.storage.migrate import upgrade
 
+    obj: Obj = click_ctx.obj
+    if config is not None:
+        group = click_ctx.parent
+        obj.choose_config(config, group.get_parameter_source("config") if group else None)
+    if obj.config is not None:
+        folder = Path(obj.config)
+        if write_starter(folder):
+            click.echo(
+                f"已写入初始配置：{folder}（默认配置的副本，信息源为自带的样例站点）。"
+                f"修改后可用 yuqing --config {folder} check-config 检查。"
+            )
+        else:
+            click.echo(f"使用已有的配置目录 {folder}（其中的文件未作改动）。")
     upgrade(obj.ctx.db)
     prepare(obj.ctx)
     click.echo(f"数据库已就绪：{obj.ctx.db.display_url}")
