@@ -26,7 +26,7 @@ def _yuqing(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[st
 
 
 def _files(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
 
 
 def test_init_writes_a_starter_config_that_check_config_accepts(tmp_path: Path) -> None:
@@ -35,6 +35,7 @@ def test_init_writes_a_starter_config_that_check_config_accepts(tmp_path: Path) 
     assert done.returncode == 0, done.stdout + done.stderr
     assert "已写入初始配置：yuqing-config" in done.stdout
     assert _files(tmp_path / "yuqing-config") == _files(CONFIG)
+    assert not (tmp_path / "yuqing-config" / "examples").exists()  # other agencies' starters
     # the database goes beside the config folder, not into the package or the checkout
     assert (tmp_path / "var" / "yuqing.db").is_file()
     checked = _yuqing(tmp_path, "--config", "yuqing-config", "check-config")

@@ -29,14 +29,11 @@ def write_starter(dest: Path, source: Path | None = None) -> bool:
         )
     source = source or folder("config")
     dest.mkdir(parents=True, exist_ok=True)
-    for path in sorted(source.rglob("*")):
-        relative = path.relative_to(source)
-        if any(part.startswith(".") or part == "__pycache__" for part in relative.parts):
-            continue
-        if path.is_dir():
-            (dest / relative).mkdir(exist_ok=True)
-        else:
+    # The folder's own files only: config/examples/ holds other agencies' starters
+    # (`yuqing --config …/examples/city check-config`), not parts of this one.
+    for path in sorted(source.iterdir()):
+        if path.is_file() and not path.name.startswith("."):
             # copyfile, not copy2: the user's copy gets its own (writable) mode, not the
             # installed package's, which may be read-only
-            shutil.copyfile(path, dest / relative)
+            shutil.copyfile(path, dest / path.name)
     return True
