@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterator
@@ -111,22 +112,82 @@ def _title(response: TextResponse) -> str | None:
 
 
 def main_text(root: Any) -> str:
-    """The article body without a selector: the element whose <p> children hold the most
-    Chinese text; failing that, the block with the most Chinese text of its own."""
-    scores: dict[Any, int] = defaultdict(int)
+    """The article body without a selector: the block whose paragraphs hold the most
+    Chinese text (a paragraph counts fully for its parent and half for its grandparent, so a
+    body split over sibling <div>s is kept whole), less link-heavy blocks (navigation,
+    related-article lists) and boilerplate lines (editor, copyright, share bar, 上一篇 …);
+    failing that, the block with the most Chinese text of its own."""
+    scores: dict[Any, float] = defaultdict(float)
     for p in root.iter("p"):
+        cjk = count_cjk(p.text_content())
         parent = p.getparent()
-        if parent is not None:
-            scores[parent] += count_cjk(p.text_content())
+        if parent is None or not cjk:
+            continue
+        scores[parent] += cjk
+        grandparent = parent.getparent()
+        if grandparent is not None:
+            scores[grandparent] += cjk / 2
+    for el in scores:
+        scores[el] *= 1 - link_density(el)
     if scores:
         best = max(scores, key=lambda el: scores[el])
         if scores[best] >= _MIN_BODY:
-            return element_text(best)
+            return clean_text(best)
     blocks = list(root.iter("div", "td", "article", "section"))
     if not blocks:
         return element_text(root)
     best = max(blocks, key=_own_cjk)
-    return element_text(best) if _own_cjk(best) >= _MIN_BODY else element_text(root)
+    return clean_text(best) if _own_cjk(best) >= _MIN_BODY else element_text(root)
+
+
+# A block whose text is mostly link text is navigation or a list of other articles.
+_MAX_LINK_DENSITY = 0.5
+_LINKED_BLOCKS = ("div", "ul", "ol", "table", "tr", "td", "dl", "p", "section", "nav", "aside")
+# Lines that portals and government sites put around a body: editor and source lines,
+# copyright, share bars, print/close buttons, previous/next links, related lists.
+_BOILERPLATE = re.compile(
+    r"^[\s【\[(（]*(?:"
+    r"(?:(?:责任)?编辑|责编|审核|校对|来源|稿源|作者|记者|摄影)\s*[:：]|"
+    r"版权所有|copyright|©|分享到|分享至|分享$|"
+    r"相关阅读|相关新闻|相关链接|相关文章|相关报道|延伸阅读|热点推荐|推荐阅读|"
+    r"上一篇|下一篇|上一页|下一页|打印本页|打印$|关闭窗口|关闭$|返回顶部|返回页首|返回首页|"
+    r"【?字号|字体[:：]?\s*[大中小]|扫一扫|微信扫|收藏本页|我要纠错|网站地图|联系我们|"
+    r"主办单位|承办单位|ICP|京ICP|备案号|技术支持"
+    r")",
+    re.IGNORECASE,
+)
+# Lines after which a portal page shows only other articles.
+_TAIL = re.compile(r"^[\s【\[]*(?:相关阅读|相关新闻|相关链接|相关文章|相关报道|延伸阅读|推荐阅读)")
+# Boilerplate lines longer than this many characters are kept: a sentence, not a label.
+_MAX_BOILERPLATE_LINE = 40
+
+
+def link_density(el: Any) -> float:
+    """Share of an element's text that is inside links."""
+    total = len("".join(el.text_content().split()))
+    if not total:
+        return 0.0
+    linked = sum(len("".join(a.text_content().split())) for a in el.iter("a"))
+    return min(linked / total, 1.0)
+
+
+def clean_text(el: Any) -> str:
+    """`element_text` of a body block without its link-heavy sub-blocks and boilerplate
+    lines; the text stops at a "related articles" heading."""
+    body = copy.deepcopy(el)
+    for child in list(body.iter(*_LINKED_BLOCKS)):
+        if child is body or child.getparent() is None:
+            continue
+        if link_density(child) > _MAX_LINK_DENSITY and count_cjk(child.text_content()) < 200:
+            child.drop_tree()
+    kept: list[str] = []
+    for line in element_text(body).splitlines():
+        if _TAIL.match(line) and kept:
+            break
+        if len(line) <= _MAX_BOILERPLATE_LINE and _BOILERPLATE.match(line):
+            continue
+        kept.append(line)
+    return "\n".join(kept) or element_text(el)
 
 
 def _own_cjk(el: Any) -> int:
