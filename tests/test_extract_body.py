@@ -95,3 +95,23 @@ def test_empty_body_gives_none_or_empty_text():
     import lxml.html
 
     assert main_text(lxml.html.fromstring("<html><body><div></div></body></html>")) == ""
+
+
+def test_publish_time_from_page_metadata_first():
+    html = (
+        '<html><head><meta property="article:published_time" content="2026-02-06T12:48:06+08:00">'
+        "</head><body><div><p>" + "新闻正文内容，" * 10 + "</p><p>2025年07月03日报道</p></div>"
+        "</body></html>"
+    )
+    fields = extract_article(page(html))
+    assert fields is not None and fields["published_raw"] == "2026-02-06T12:48:06+08:00"
+
+
+def test_metadata_without_a_date_falls_back_to_the_text():
+    html = (
+        '<html><head><meta name="PubDate" content="unknown"></head><body><div><p>'
+        + "发布时间：2026-11-20 09:30 新闻正文内容，" * 3
+        + "</p></div></body></html>"
+    )
+    fields = extract_article(page(html))
+    assert fields is not None and fields["published_raw"] == "2026-11-20 09:30"

@@ -81,8 +81,10 @@ def extract_article(response: TextResponse, opts: Any = None) -> dict[str, Any] 
     if not title and not body:
         return None
     published_raw = (
-        select_text(response, published_css) if published_css else None
-    ) or extract_date_text(page_text)
+        (select_text(response, published_css) if published_css else None)
+        or meta_published(response)
+        or extract_date_text(page_text)
+    )
     site = _SITE.search(page_text)
     author = _AUTHOR.search(page_text)
     comments_text = select_text(response, comments_css) if comments_css else page_text
@@ -94,6 +96,27 @@ def extract_article(response: TextResponse, opts: Any = None) -> dict[str, Any] 
         "published_raw": published_raw,
         "comments": comment_count(comments_text or ""),
     }
+
+
+# Where pages state their publish time for machines: Open Graph / article meta, Chinese CMS
+# meta names (PubDate, publishdate), schema.org itemprop, <time datetime pubdate>.
+_META_PUBLISHED = (
+    "//meta[@property='article:published_time' or @name='article:published_time'"
+    " or @itemprop='datePublished' or @property='og:release_date'"
+    " or translate(@name, 'PUBDATEISHM_', 'pubdateishm_')"
+    " = 'pubdate' or translate(@name, 'PUBDATEISHM_', 'pubdateishm_') = 'publishdate'"
+    " or translate(@name, 'PUBDATEISHM_', 'pubdateishm_') = 'publish_date'"
+    "]/@content | //time[@pubdate]/@datetime"
+)
+
+
+def meta_published(response: TextResponse) -> str | None:
+    """The publish time a page states in its metadata, if it names a date."""
+    for value in response.xpath(_META_PUBLISHED).getall():
+        found = extract_date_text(value)
+        if found:
+            return value.strip()
+    return None
 
 
 def comment_count(text: str) -> int | None:
