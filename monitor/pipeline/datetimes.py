@@ -41,8 +41,13 @@ _FIND = [
     ),
     re.compile(r"\d{4}-\d{1,2}-\d{1,2}(?:[T ]\s*\d{1,2}:\d{2}(?::\d{2})?)?"),
     re.compile(r"\d{4}/\d{1,2}/\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?"),
+    # 2022.01.20 16:31 (party papers, government sites); not a version number like 1.2.3.4
+    re.compile(
+        r"(?<![\d.])(?:19|20)\d{2}\.\d{1,2}\.\d{1,2}(?![\d.])(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?"
+    ),
 ]
-_LABELLED = re.compile(r"(?:发布|发表|更新)(?:时间|日期)\s*[:：]?\s*")
+# 发表于/发布于: forum and blog posts; 更新于 is not the publish time
+_LABELLED = re.compile(r"(?:(?:发布|发表|更新)(?:时间|日期)|(?:发布|发表)于)\s*[:：]?\s*")
 # What lies between CJK unified ideographs. An ideograph is its own NFKC form, has
 # combining class 0 and composes with nothing, so NFKC of a text is NFKC of each piece
 # between ideographs: ideographs, most of a Chinese page, are skipped, not decomposed and
