@@ -104,9 +104,10 @@ def refresh_clocks(
     wanted = book.select(event.grade, set(event.categories), set(event.kinds), negative)
     names = {c for c, _ in wanted}
     current = {d.clock: d for d in event.deadlines if not d.superseded}
+    retired = False
     for clock, d in current.items():
         if retire and clock not in names and d.met_at is None:
-            d.superseded = True
+            d.superseded = retired = True
     added = []
     for clock, _rule in wanted:
         if clock in current:
@@ -122,7 +123,8 @@ def refresh_clocks(
         )
         event.deadlines.append(d)
         added.append(d)
-    session.flush()
+    if added or retired:  # (nothing to write otherwise: analysis calls this per mention)
+        session.flush()
     return added
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime
 
@@ -19,20 +19,15 @@ from monitor.deadlines import DeadlineBook
 from monitor.intake import assign_named_department
 from monitor.notify import escalation
 from monitor.notify.outbox import enqueue
-from monitor.pipeline.group import (
-    add_to_event,
-    age_hours,
-    bridged,
-    create_event,
-    find_events,
-    recent_counts,
-)
+from monitor.pipeline.batch import BatchEvents
+from monitor.pipeline.group import add_to_event, age_hours, bridged, candidates_in, create_event
 from monitor.scoring.events import merge as merge_events
 from monitor.scoring.grade import Reason, apply_floors, grade_for, grade_label, one_line
 from monitor.scoring.heat import event_heat, picked_up
 from monitor.scoring.scorer import MentionScore, Scorer
-from monitor.scoring.spikes import spike_reasons
+from monitor.scoring.spikes import BASELINE_HOURS, spike_reasons
 from monitor.storage.db import Database
+from monitor.storage.held import HeldCounts
 from monitor.storage.models import Event, Mention
 
 log = logging.getLogger(__name__)
@@ -59,7 +54,7 @@ def analyse_pending(
     now: datetime,
     limit: int = 1000,
     progress: Callable[[int, int], None] | None = None,
-    batch: int = 50,
+    batch: int = 500,
 ) -> AnalysisReport:
     report = AnalysisReport()
     with db.session() as s:
@@ -74,48 +69,76 @@ def analyse_pending(
     done = 0
     for start in range(0, len(ids), batch):
         # One transaction per batch: its claims, events, cases and alerts commit together
-        # or not at all, so a crash loses nothing and repeats nothing; the batch keeps its
-        # events and sources loaded from one mention to the next.
+        # or not at all, so a crash loses nothing and repeats nothing. The batch reads its
+        # events and their counts once and flushes once, at the end.
+        part = ids[start : start + batch]
         with db.session() as s:
-            for mention_id in ids[start : start + batch]:
-                claimed = s.execute(
+            claimed = set(
+                s.scalars(
                     update(Mention)
-                    .where(Mention.id == mention_id, Mention.analysed_at.is_(None))
+                    .where(Mention.id.in_(part), Mention.analysed_at.is_(None))
                     .values(analysed_at=now)
-                ).rowcount
-                if claimed:
-                    analyse_one(s, s.get_one(Mention, mention_id), app, scorer, book, now, report)
-                done += 1
-                if progress:
-                    progress(done, len(ids))
+                    .returning(Mention.id),
+                    execution_options={"synchronize_session": False},
+                )
+            )
+            loaded = {m.id: m for m in s.scalars(select(Mention).where(Mention.id.in_(claimed)))}
+            mentions = [loaded[i] for i in part if i in loaded]
+            pos = {m.id: k for k, m in enumerate(mentions)}
+            held = HeldCounts(s, BASELINE_HOURS + 1)
+            try:
+                # scored first, for the terms the batch's events are read by; stored with
+                # the mention when it is analysed, as one at a time would
+                scores = [stored_score(m) or score_now(m, scorer) for m in mentions]
+                index = BatchEvents(s, mentions, scores, app.settings.service.events)
+                for mention_id in part:
+                    m = loaded.get(mention_id)
+                    if m is not None:
+                        score = scores[pos[mention_id]]
+                        if stored_score(m) is None:
+                            store_score(m, score, held)
+                        analyse_one(s, m, score, app, book, now, report, index, held)
+                    done += 1
+                    if progress:
+                        progress(done, len(ids))
+            finally:
+                held.close()
     return report
+
+
+def score_now(m: Mention, scorer: Scorer) -> MentionScore:
+    return scorer.score(
+        m.title, m.text, m.reposts, m.comments, m.likes, m.source.tier, age_hours(m)
+    )
+
+
+def store_score(m: Mention, score: MentionScore, held: HeldCounts) -> None:
+    """Keep the score on the mention (its topics' rows are rewritten at the next flush)."""
+    held.topics_moved(m.published_at or m.fetched_at, list(m.topics or []), score.topics)
+    m.negative = score.negative
+    m.topics = score.topics
+    m.categories = score.categories
+    m.heat = score.heat
+    m.grade = score.grade
+    m.grade_reasons = score.reasons
+    m.terms = score.terms
 
 
 def analyse_one(
     s: Session,
     m: Mention,
+    score: MentionScore,
     app: AppConfig,
-    scorer: Scorer,
     book: DeadlineBook,
     now: datetime,
     report: AnalysisReport,
+    index: BatchEvents,
+    held: HeldCounts,
 ) -> None:
     settings = app.settings
-    score = stored_score(m)
-    if score is None:
-        score = scorer.score(
-            m.title, m.text, m.reposts, m.comments, m.likes, m.source.tier, age_hours(m)
-        )
-        m.negative = score.negative
-        m.topics = score.topics
-        m.categories = score.categories
-        m.heat = score.heat
-        m.grade = score.grade
-        m.grade_reasons = score.reasons
-        m.terms = score.terms
     report.mentions += 1
 
-    ev, same_matter = bridged(find_events(s, m, score, settings.service.events))
+    ev, same_matter = bridged(candidates_in(index, m, score, settings.service.events))
     created = ev is None
     if ev is None:
         ev = create_event(s, m, score, now)
@@ -123,10 +146,14 @@ def analyse_one(
     for other in same_matter:
         # (a merge takes the higher grade: a rise is alerted below like any other)
         merge_events(s, ev, other, SYSTEM, settings, now, f"信息 #{m.id} 同属两个事件")
+        index.merged(ev, other)
+        held.forget(ev.id)
+        held.forget(other.id)
         report.events_merged += 1
         log.info("事件 #%s 并入 #%s（信息 #%s 同属两者）：%s", other.id, ev.id, m.id, other.title)
-    add_to_event(s, ev, m, score, settings.scoring.sentiment.negative_at, now)
-    regrade(ev, score, app, _spikes(s, ev, score, app))
+    add_to_event(s, ev, m, score, settings.scoring.sentiment.negative_at, now, held)
+    index.joined(ev, m)
+    regrade(ev, score, app, _spikes(held, ev, score, app))
     text = f"{m.title}\n{m.text}"
     if created:
         open_case(s, ev, settings, book, text, now)
@@ -184,17 +211,35 @@ def _escalate_if_major(
         escalation.start(s, settings, ev, reason, now)
 
 
-def _spikes(s: Session, ev: Event, score: MentionScore, app: AppConfig) -> list[Reason]:
+def _spikes(held: HeldCounts, ev: Event, score: MentionScore, app: AppConfig) -> list[Reason]:
     """Spike reasons for the event and for the mention's topics, up to the event's newest
     mention: listings come newest first, and an older post analysed last must not hide
     the burst the newer ones made."""
     until = as_utc(ev.last_mention_at)
     return spike_reasons(
-        recent_counts(s, until, event_id=ev.id),
-        {topic: recent_counts(s, until, topic=topic) for topic in score.topics},
+        held.recent_counts(until, event_id=ev.id),
+        _TopicCounts(held, until, score.topics),
         score.topics,
         app.settings.scoring.grading,
     )
+
+
+class _TopicCounts(Mapping[str, list[int]]):
+    """The topics' hourly counts, each counted when asked (the first spike ends the look)."""
+
+    def __init__(self, held: HeldCounts, until: datetime, topics: list[str]) -> None:
+        self.held, self.until, self.topics = held, until, topics
+
+    def __getitem__(self, topic: str) -> list[int]:
+        if topic not in self.topics:
+            raise KeyError(topic)
+        return self.held.recent_counts(self.until, topic=topic)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.topics)
+
+    def __len__(self) -> int:
+        return len(self.topics)
 
 
 def regrade(ev: Event, score: MentionScore, app: AppConfig, spikes: list[Reason]) -> None:

@@ -19,6 +19,7 @@ from monitor.scoring import heat
 from monitor.scoring.scorer import MentionScore
 from monitor.scoring.spikes import BASELINE_HOURS
 from monitor.storage import counts
+from monitor.storage.held import HeldCounts
 from monitor.storage.lookups import EventTerm
 from monitor.storage.models import Event, Mention
 from workflow.states import OPEN_STATES
@@ -207,11 +208,12 @@ def add_to_event(
     score: MentionScore,
     negative_at: float,
     now: datetime,
+    held: HeldCounts,
 ) -> None:
     mention.event_id = ev.id
+    held.joined(ev.id, mention.source_id, mention.published_at or mention.fetched_at)
     absorb(ev, mention, score, negative_at, now)
-    session.flush()  # (the flush counts the mention in the event's sources)
-    if ev.mention_count == 1 or counts.has_source(session, ev.id, mention.source_id) == 1:
+    if ev.mention_count == 1 or held.source_count(ev.id, mention.source_id) == 1:
         ev.source_count = (ev.source_count or 0) + 1  # a source new to the event
 
 

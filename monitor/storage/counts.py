@@ -87,7 +87,7 @@ def minute_of(t: datetime) -> int:
     return (as_utc(t) - EPOCH) // timedelta(minutes=1)
 
 
-def _minute_start(minute: int) -> datetime:
+def minute_start(minute: int) -> datetime:
     return EPOCH + timedelta(minutes=minute)
 
 
@@ -263,7 +263,7 @@ def recent_counts(
     # only the last millisecond before it is measured mention by mention
     params: dict[str, Any] = {"key": key, "until": until}
     for k in range(hours + 1):
-        lo = _minute_start(m0 - 60 * k)
+        lo = minute_start(m0 - 60 * k)
         boundary = until - timedelta(hours=k)
         params[f"lo{k}"] = lo
         params[f"mid{k}"] = max(lo, boundary - timedelta(milliseconds=1))
