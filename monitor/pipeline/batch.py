@@ -39,7 +39,8 @@ class BatchEvents:
         self.session = session
         self.events: dict[int, Event] = {}
         self.merged_into: dict[int, int] = {}
-        self._terms: dict[int, tuple[list[str], set[str]]] = {}
+        self._terms: dict[int, set[str]] = {}  # each event's terms as event_terms holds them
+        self._by_term: dict[str, set[int]] = {}  # and the other way round
         # mention link keys -> event ids, oldest mention first (the stored ones, then the
         # batch's in the order they joined)
         self.by_url: dict[str, list[int]] = {}
@@ -95,18 +96,28 @@ class BatchEvents:
             for ev in self.session.scalars(
                 select(Event).where(Event.id.in_(wanted[i : i + CHUNK]))
             ):
-                self.events[ev.id] = ev
+                self._hold(ev)
+
+    def _hold(self, ev: Event) -> None:
+        """Hold the event, indexed by its terms as they are now."""
+        self.events[ev.id] = ev
+        terms = {t[:100] for t in ev.terms or []}
+        for t in self._terms.get(ev.id, set()) - terms:
+            self._by_term[t].discard(ev.id)
+        for t in terms:
+            self._by_term.setdefault(t, set()).add(ev.id)
+        self._terms[ev.id] = terms
 
     # ---- what the batch does ---------------------------------------------------------
 
     def joined(self, ev: Event, mention: Mention) -> None:
         """The mention is now in the event: later mentions find the event through it."""
-        self.events[ev.id] = ev
+        self._hold(ev)
         self.by_url.setdefault(mention.canonical_url, []).append(ev.id)
         self.by_hash.setdefault(mention.content_hash, []).append((mention.id, ev.id))
 
     def merged(self, keep: Event, other: Event) -> None:
-        self.events[keep.id] = keep
+        self._hold(keep)
         self.merged_into[other.id] = keep.id
 
     # ---- EventIndex --------------------------------------------------------------------
@@ -130,24 +141,20 @@ class BatchEvents:
         if not terms or at_least < 1:
             return []
         out = []
-        for event_id, ev in self.events.items():
+        ids = set().union(*(self._by_term.get(t, ()) for t in terms))
+        for event_id in sorted(ids):
+            ev = self.events[event_id]
             if ev.state not in OPEN_STATES or as_utc(ev.last_mention_at) < since:
                 continue
-            shared = len(terms & self._term_set(event_id, ev))
+            shared = len(terms & self._terms[event_id])
             if shared >= at_least:
                 out.append((event_id, ev.topics, shared))
         return out
-
-    def _term_set(self, event_id: int, ev: Event) -> set[str]:
-        held = self._terms.get(event_id)
-        if held is None or held[0] is not ev.terms:
-            held = self._terms[event_id] = (ev.terms, {t[:100] for t in ev.terms or []})
-        return held[1]
 
     def get(self, event_id: int) -> Event | None:
         ev = self.events.get(event_id)
         if ev is None:
             ev = self.session.get(Event, event_id)
             if ev is not None:
-                self.events[event_id] = ev
+                self._hold(ev)
         return ev
