@@ -257,3 +257,77 @@ def renumbered(got: dict) -> dict:
         "clocks": [(new[c[0]], *c[1:]) for c in got["clocks"]],
         "alerts": alerts,
     }
+
+
+def test_two_analysers_at_once_lose_no_mention_and_no_count(tmp_path, database_url) -> None:  # noqa: ANN001
+    """The service's scheduler and a `yuqing crawl` analysing at the same time (two
+    engines, as two processes would have): no error, every mention analysed, every
+    event's counts those of its mentions. (It did not catch the race without the lock on
+    this machine's timing; the next test shows the batches are serialised.)"""
+    import threading
+
+    now = utcnow()
+    app = load_config(prepare(tmp_path).config, environ={"DATABASE_URL": database_url})
+    ctx = Context(app)
+    upgrade(ctx.db)
+    feed(Ingest(app, ctx.db, now=lambda: now), now)
+    errors: list[BaseException] = []
+
+    def analyser() -> None:
+        other = Context(app)  # its own engine and connections
+        try:
+            analyse_pending(other.db, app, other.scorer, other.book, now, batch=3)
+        except BaseException as e:  # noqa: BLE001 - reported by the assertion below
+            errors.append(e)
+        finally:
+            other.db.dispose()
+
+    threads = [threading.Thread(target=analyser) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert errors == [] and not any(t.is_alive() for t in threads)
+    with ctx.db.session() as s:
+        assert s.scalar(select(Mention.id).where(Mention.analysed_at.is_(None))) is None
+        for ev in s.scalars(select(Event).where(Event.state != "merged")):
+            linked = list(s.scalars(select(Mention).where(Mention.event_id == ev.id)))
+            assert ev.mention_count == len(linked), ev.id
+            assert ev.source_count == len({m.source_id for m in linked}), ev.id
+    ctx.db.dispose()
+
+
+def test_on_postgresql_a_batch_waits_for_the_one_in_progress(tmp_path) -> None:  # noqa: ANN001
+    """Deterministically: while another process holds the analysis lock (a batch in
+    progress), analysis waits and claims nothing; it goes on when that commits."""
+    import threading
+    import time
+
+    from sqlalchemy import create_engine, func
+
+    from monitor.pipeline.analyse import ANALYSIS_LOCK
+
+    now = utcnow()
+    with postgres_schema_url() as url:
+        app = load_config(prepare(tmp_path).config, environ={"DATABASE_URL": url})
+        ctx = Context(app)
+        upgrade(ctx.db)
+        feed(Ingest(app, ctx.db, now=lambda: now), now)
+        holder = create_engine(url)
+        with holder.connect() as busy:
+            busy.execute(select(func.pg_advisory_xact_lock(ANALYSIS_LOCK)))
+            worker = threading.Thread(
+                target=analyse_pending, args=(ctx.db, app, ctx.scorer, ctx.book, now)
+            )
+            worker.start()
+            time.sleep(1.0)
+            assert worker.is_alive()
+            with ctx.db.session() as s:
+                assert s.scalar(select(Mention.id).where(Mention.analysed_at.is_not(None))) is None
+            busy.commit()  # the other batch commits: its lock goes with the transaction
+            worker.join(60)
+        assert not worker.is_alive()
+        with ctx.db.session() as s:
+            assert s.scalar(select(Mention.id).where(Mention.analysed_at.is_(None))) is None
+        holder.dispose()
+        ctx.db.dispose()

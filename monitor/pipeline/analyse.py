@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from monitor.cases import SYSTEM, escalate_owner, open_case, refresh_clocks, return_to_judgment
@@ -31,6 +31,19 @@ from monitor.storage.held import HeldCounts
 from monitor.storage.models import Event, Mention
 
 log = logging.getLogger(__name__)
+
+# PostgreSQL advisory lock taken by each analysis batch ("yuqi"), see serialise().
+ANALYSIS_LOCK = 0x79757169
+
+
+def serialise(s: Session) -> None:
+    """One analysis batch at a time across processes (the service's scheduler, a
+    `yuqing crawl` analysing what it stored): a batch holds its events in memory until it
+    commits, and two such batches adding to one event would overwrite each other's
+    counts. SQLite has one writer, and the batch's first statement is a write (the claim),
+    so it waits there; PostgreSQL waits on this lock, released when the batch commits."""
+    if s.get_bind().dialect.name == "postgresql":
+        s.execute(select(func.pg_advisory_xact_lock(ANALYSIS_LOCK)))
 
 
 @dataclass
@@ -73,6 +86,7 @@ def analyse_pending(
         # events and their counts once and flushes once, at the end.
         part = ids[start : start + batch]
         with db.session() as s:
+            serialise(s)
             claimed = set(
                 s.scalars(
                     update(Mention)
