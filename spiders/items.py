@@ -23,6 +23,11 @@ class MentionItem(scrapy.Item):
     comments = scrapy.Field()  # int | None
     likes = scrapy.Field()  # int | None
     reposted_from = scrapy.Field()  # str | None: URL of the original this reposts
+    # comments (评论, 跟帖) read with it: None when none were read; else a list of
+    # {"id": str (the site's), "author": str | None (as shown), "published_raw": str | None,
+    #  "text": str (plain), "likes": int | None}, in the site's order. When reading them
+    # failed part-way, extra["comments_error"] says what failed (the list holds what was read).
+    hot_comments = scrapy.Field()
     # message boards
     reply_status = scrapy.Field()  # str | None: 已回复 / 未回复 as shown
     reply_text = scrapy.Field()  # str | None: the official reply, when shown

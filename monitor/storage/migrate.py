@@ -18,7 +18,7 @@ from monitor.errors import NotMigrated
 from monitor.storage.db import Database
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-HEAD = "0017"
+HEAD = "0018"
 VERSION_TABLE = "alembic_version"
 
 

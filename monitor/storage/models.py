@@ -116,6 +116,11 @@ class Event(Base):
     peak_points: Mapped[float] = mapped_column(Float, default=0.0)
     peak_reasons: Mapped[list[Any]] = mapped_column(default=list)
     peak_heat: Mapped[float] = mapped_column(Float, default=0.0)
+    # the comments read under its mentions (storage/comments.py): how many, how many of
+    # them negative, and whether a crawl stored new ones since they were last summed
+    comments_read: Mapped[int] = mapped_column(Integer, default=0)
+    comments_negative: Mapped[int] = mapped_column(Integer, default=0)
+    comments_stale: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     department: Mapped[Department | None] = relationship()
@@ -242,6 +247,7 @@ class AuditLog(Base):
 import monitor.storage.accounts  # noqa: E402, F401  passwords, console sessions, logins
 import monitor.storage.alerts  # noqa: E402, F401
 import monitor.storage.collection  # noqa: E402, F401  crawl state, fingerprints, reporters
+import monitor.storage.comments  # noqa: E402, F401  comments read under posts and articles
 import monitor.storage.counts  # noqa: E402, F401  events' and topics' counts, events' sources
 import monitor.storage.figures  # noqa: E402, F401  indexes of an event's figures
 import monitor.storage.lookups  # noqa: E402, F401  event terms, mention topics, their indexes
