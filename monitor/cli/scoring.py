@@ -297,3 +297,23 @@ def event_profile(obj: Obj, event_id: int) -> None:
             click.echo("代表性观点：")
             for v in p["views"]:
                 click.echo(f"  “{v}”")
+        cm = p["comments"]
+        if not cm["mix"]["read"]:
+            click.echo("网民评论：暂未读取")
+            return
+        mix = cm["mix"]
+        click.echo(
+            f"网民评论：已读取 {mix['read']:,} 条，负面 {mix['negative']:,} 条"
+            f"（{mix['negative_pct']}%），非负面 {mix['other']:,} 条"
+        )
+        if cm["views"]:
+            click.echo("评论观点：")
+            for v in cm["views"]:
+                example = v["example"]
+                click.echo(
+                    f"  {'、'.join(v['words'])}：{v['share']}%（{v['count']} 条），{v['tone']}；"
+                    f"例：“{example['text']}”（赞 {example['likes']:,}）"
+                )
+        click.echo("热门评论：")
+        for c in cm["top"]:
+            click.echo(f"  {c['author'] or '匿名'}（赞 {c['likes']:,}）：{c['text']}")

@@ -323,6 +323,12 @@ class GradingConfig(Strict):
     spike_sigma: float = Field(3.0, gt=0)
     spike_min_count: int = Field(5, ge=1)
     pickup_heat: float = Field(10, ge=0)  # news/feed outlets pick up a board/Weibo story
+    # the comments read under an event's posts (公众反应): when at least comment_min_count
+    # are read and the negative share reaches comment_negative_share, the share times
+    # comment_points is added, and shown (评论负面占比 72%（1,240 条评论）)
+    comment_points: float = Field(15, ge=0)
+    comment_min_count: int = Field(20, ge=1)
+    comment_negative_share: float = Field(0.5, ge=0, le=1)
     # heat a source's tier (sources.yaml) adds to each of its mentions; tiers left out
     # keep these values
     tier_points: dict[Literal[SOURCE_TIERS], float] = dict(TIER_POINTS)  # type: ignore[valid-type]

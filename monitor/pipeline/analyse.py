@@ -21,6 +21,7 @@ from monitor.notify import escalation
 from monitor.notify.outbox import enqueue
 from monitor.pipeline.batch import BatchEvents
 from monitor.pipeline.group import add_to_event, age_hours, bridged, candidates_in, create_event
+from monitor.scoring.comments import stale_events, sum_comments, with_comment_reason
 from monitor.scoring.events import merge as merge_events
 from monitor.scoring.grade import Reason, apply_floors, grade_for, grade_label, one_line
 from monitor.scoring.heat import event_heat, picked_up
@@ -117,6 +118,7 @@ def analyse_pending(
                         progress(done, len(ids))
             finally:
                 held.close()
+    report.add(analyse_comments(db, app, scorer, book, now))
     return report
 
 
@@ -166,6 +168,8 @@ def analyse_one(
         report.events_merged += 1
         log.info("事件 #%s 并入 #%s（信息 #%s 同属两者）：%s", other.id, ev.id, m.id, other.title)
     add_to_event(s, ev, m, score, settings.scoring.sentiment.negative_at, now, held)
+    if (m.extra or {}).get("comments_read"):
+        ev.comments_stale = True  # summed with the others after the batch
     index.joined(ev, m)
     regrade(ev, score, app, _spikes(held, ev, score, app))
     text = f"{m.title}\n{m.text}"
@@ -177,27 +181,61 @@ def analyse_one(
         _escalate_if_major(s, settings, ev, f"新发现{grade_label(ev.grade)}事件", now)
         log.info("新事件 #%s [%s级] %s", ev.id, ev.grade, ev.title)
     elif grade_rank(ev.grade) > grade_rank(old_grade):
-        escalate_owner(ev, settings)
-        # a higher grade is a new judgment (研判): back to it, on the tighter clocks
-        rise = f"等级由{grade_label(old_grade)}升至{grade_label(ev.grade)}"
-        reason = f"{rise}：{one_line(ev.grade_reasons)}"
-        return_to_judgment(s, ev, SYSTEM, reason[:500], now, book=book)
-        report.grades_raised += 1
-        report.alerts += len(
-            enqueue(
-                s,
-                settings,
-                "grade_up",
-                ev,
-                now,
-                key=f"grade:{ev.id}:{ev.grade}",
-                extra={"old_grade": old_grade},
-            )
-        )
-        _escalate_if_major(s, settings, ev, rise, now)
-        log.info("事件 #%s 等级 %s → %s：%s", ev.id, old_grade, ev.grade, ev.title)
+        raised(s, ev, old_grade, settings, book, now, report)
     else:
         refresh_clocks(s, ev, book, now)
+
+
+def raised(
+    s: Session,
+    ev: Event,
+    old_grade: str,
+    settings: Settings,
+    book: DeadlineBook,
+    now: datetime,
+    report: AnalysisReport,
+) -> None:
+    """A grade that rose: the owner escalated, back to 研判 on the tighter clocks, alerted."""
+    escalate_owner(ev, settings)
+    rise = f"等级由{grade_label(old_grade)}升至{grade_label(ev.grade)}"
+    reason = f"{rise}：{one_line(ev.grade_reasons)}"
+    return_to_judgment(s, ev, SYSTEM, reason[:500], now, book=book)
+    report.grades_raised += 1
+    report.alerts += len(
+        enqueue(
+            s,
+            settings,
+            "grade_up",
+            ev,
+            now,
+            key=f"grade:{ev.id}:{ev.grade}",
+            extra={"old_grade": old_grade},
+        )
+    )
+    _escalate_if_major(s, settings, ev, rise, now)
+    log.info("事件 #%s 等级 %s → %s：%s", ev.id, old_grade, ev.grade, ev.title)
+
+
+def analyse_comments(
+    db: Database, app: AppConfig, scorer: Scorer, book: DeadlineBook, now: datetime
+) -> AnalysisReport:
+    """The events whose posts brought new comments: the comments scored and summed, the
+    grade raised where they call for it (as a new mention would, with its alerts)."""
+    report = AnalysisReport()
+    settings = app.settings
+    with db.session() as s:
+        serialise(s)
+        for ev in stale_events(s):
+            old = sum_comments(
+                s,
+                ev,
+                scorer.model,
+                settings.scoring.sentiment.negative_at,
+                settings.scoring.grading,
+            )
+            if grade_rank(ev.grade) > grade_rank(old):
+                raised(s, ev, old, settings, book, now, report)
+    return report
 
 
 def stored_score(m: Mention) -> MentionScore | None:
@@ -278,6 +316,7 @@ def regrade(ev: Event, score: MentionScore, app: AppConfig, spikes: list[Reason]
         Reason("heat", f"热度 {ev.heat:.0f}{spread}", grading.heat_points_max * ev.heat / 100)
     )
     reasons += spikes
+    reasons = with_comment_reason(reasons, ev, grading)
     grade = grade_for(sum(r.points for r in reasons), grading)
     grade, floor = apply_floors(grade, set(ev.categories), ev.heat, grading)
     if floor:

@@ -29,6 +29,17 @@ _NOT_WORD = re.compile(r"[\W_]+")
 
 
 @dataclass(frozen=True)
+class ReadComment:
+    """One comment read under a post or an article, as stored (storage/comments.py)."""
+
+    key: str  # the site's id of the comment
+    author: str | None  # as the site shows it
+    published_at: datetime | None
+    text: str
+    likes: int
+
+
+@dataclass(frozen=True)
 class Normalised:
     source: str
     kind: str
@@ -49,6 +60,8 @@ class Normalised:
     raw: bytes | None = None
     final_url: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # the comments read with it (None: none were read this time, so the stored ones stand)
+    hot_comments: tuple[ReadComment, ...] | None = None
 
 
 def canonical_url(url: str) -> str:
@@ -137,7 +150,42 @@ def normalise(item: Mapping[str, Any]) -> Normalised:
         raw=item.get("raw"),
         final_url=item.get("final_url") or url,
         extra=_extra(item, fetched_at),
+        hot_comments=_comments(item.get("hot_comments"), fetched_at),
     )
+
+
+KEY_CHARS = 64  # mention_comments.key
+
+
+def _comments(listed: Any, fetched_at: datetime) -> tuple[ReadComment, ...] | None:
+    """The comments a spider read, cleaned: each once (by the site's id), none empty, times
+    in UTC and never after the fetch. A comment without an id is keyed by its text."""
+    if listed is None:
+        return None
+    out: dict[str, ReadComment] = {}
+    for c in listed if isinstance(listed, list | tuple) else ():
+        if not isinstance(c, Mapping):
+            continue
+        text = clean_text(c.get("text"))
+        if not text:
+            continue
+        key = str(c.get("id") or "").strip()
+        if not key:
+            key = "t:" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+        key = key[:KEY_CHARS]
+        if key in out:
+            continue
+        shown = c.get("published_raw")
+        at = parse_published(str(shown), fetched_at) if shown else None
+        author = clean_text(c.get("author")) or None
+        out[key] = ReadComment(
+            key=key,
+            author=author[:200] if author else None,
+            published_at=min(at, fetched_at) if at else None,
+            text=text,
+            likes=_count(c.get("likes")),
+        )
+    return tuple(out.values())
 
 
 def _extra(item: Mapping[str, Any], fetched_at: datetime) -> dict[str, Any]:

@@ -12,12 +12,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from monitor.config.models import Settings
+from monitor.pipeline.comments import keep_comments, new_comment_rows
 from monitor.pipeline.dedup import fingerprint, fingerprint_many
 from monitor.pipeline.normalise import Normalised
 from monitor.pipeline.simhash import simhash_comparable
 from monitor.scoring.scorer import MentionScore
 from monitor.search import index as search_index
 from monitor.storage import counts
+from monitor.storage.comments import Comment
 from monitor.storage.lookups import MentionTopic, topic_entries
 from monitor.storage.models import Evidence, Mention, Source
 
@@ -81,6 +83,7 @@ def store(session: Session, source: Source, n: Normalised, now: datetime) -> Men
     existing = stored_as(session, n)
     if existing is not None:
         refresh(existing, n)
+        keep_comments(session, [(existing, n)])
         return None
     mention = Mention(
         source_id=source.id,
@@ -108,6 +111,7 @@ def store(session: Session, source: Source, n: Normalised, now: datetime) -> Men
     except IntegrityError:
         return None  # another crawler stored it between our check and insert
     fingerprint(session, mention)
+    keep_comments(session, [(mention, n)])
     if n.raw is not None:
         session.add(evidence(mention.id, n.final_url or n.url, n.fetched_at, n.raw))
     source.items_total += 1
@@ -154,6 +158,9 @@ def store_batch(
     }
     fresh: dict[str, Normalised] = {}
     outcome = []
+    keep_comments(
+        session, [(existing[n.canonical_url], n) for n in items if n.canonical_url in existing]
+    )
     for n in items:
         if n.canonical_url in existing:
             refresh(existing[n.canonical_url], n)
@@ -196,6 +203,9 @@ def store_batch(
     ]
     if proofs:
         session.execute(insert(Evidence), proofs)
+    comments = [row for i, n in zip(ids, new, strict=True) for row in new_comment_rows(i, n)]
+    if comments:
+        session.execute(insert(Comment), comments)
     topics = [
         row
         for i, n in zip(ids, new, strict=True)
@@ -228,7 +238,7 @@ def _row(source: Source, n: Normalised, score: MentionScore | None = None) -> di
         "likes": n.likes,
         "reposted_from": n.reposted_from,
         "reply_status": n.reply_status,
-        "extra": n.extra,
+        "extra": n.extra | {"comments_read": len(n.hot_comments)} if n.hot_comments else n.extra,
     }
 
 

@@ -232,6 +232,37 @@ def _recommend(s: Session, ev: Event, todo: list[str]) -> list:
     return [Bullets(items)]
 
 
+def _comments(reaction: dict | None) -> list:
+    """网民评论: the comments' mix and their views, when comments were read."""
+    if not reaction or not reaction["mix"]["read"]:
+        return []
+    mix = reaction["mix"]
+    out: list = [
+        Paragraph(
+            f"已读取相关评论 {mix['read']:,} 条，其中负面 {mix['negative']:,} 条"
+            f"（{mix['negative_pct']}%）。"
+        )
+    ]
+    if reaction["views"]:
+        out.append(
+            Table(
+                ["评论观点", "占比", "倾向", "示例（点赞最多）"],
+                [
+                    [
+                        "、".join(v["words"]),
+                        f"{v['share']}%（{v['count']} 条）",
+                        v["tone"],
+                        f"“{v['example']['text']}”（赞 {v['example']['likes']:,}）",
+                    ]
+                    for v in reaction["views"]
+                ],
+                caption="评论中的主要观点",
+                nowrap=[1, 2],
+            )
+        )
+    return out
+
+
 def _reviews(s: Session, ev: Event) -> list:
     drafts = list(
         s.scalars(
@@ -346,6 +377,7 @@ def build_special(session: Session, app: AppConfig, event_id: int, now: datetime
             f"非负面 {prof['sentiment']['other']} 条。"
         ),
         Bullets(prof["views"]) if prof["views"] else Paragraph("暂无有代表性的网民观点。"),
+        *_comments(prof.get("comments")),
     ]
     handling, todo = _handling(session, ev, now)
     sections = [

@@ -57,6 +57,7 @@ def rebuild(session: Session, ev: Event, negative_at: float) -> None:
     ev.discovered_at = min(as_utc(m.fetched_at) for m in ms)
     ev.last_mention_at = _when(ms[-1])
     ev.peak_heat = max(m.heat for m in ms)
+    ev.comments_stale = True  # its comments are summed again at the next analysis
     best = max(ms, key=lambda m: TITLE_RANK.get(m.kind, 1))
     ev.title, ev.title_rank = best.title[:500], TITLE_RANK.get(best.kind, 1)
 
@@ -183,11 +184,15 @@ def profile(session: Session, ev: Event, negative_at: float, views: int = 5) -> 
             path.append(f"{at} 报道：{who}")
     hours = Counter(beijing(_when(m)).strftime("%Y-%m-%d %H:00") for m in ms)
     negative = sum(1 for m in ms if (m.negative or 0) >= negative_at)
+    from monitor.scoring.comments import public_reaction
+
     return {
         "path": path,
         "timeline": sorted(hours.items()),
         "sentiment": {"negative": negative, "other": len(ms) - negative},
         "views": representative_views(ms, views),
+        # what the public says under the posts: comments' mix, most liked, views
+        "comments": public_reaction(session, ev, negative_at, views=views),
     }
 
 

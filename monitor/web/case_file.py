@@ -16,6 +16,7 @@ from monitor.cases.publishing import REDACTED
 from monitor.cases.view import case_view
 from monitor.reports import charts
 from monitor.reports.spread import event_propagation, event_trend, kind_counts
+from monitor.scoring.comments import public_reaction
 from monitor.scoring.events import VIEW_KINDS, representative_views
 from monitor.storage.figures import ENGAGEMENT
 from monitor.storage.models import AuditLog, Department, Event, Evidence, Mention, User
@@ -60,7 +61,14 @@ def spread(session: Session, event: Event, negative_at: float) -> dict[str, Any]
     path = event_propagation(session, event, {k: c.mentions for k, c in kinds.items()})
     trend = event_trend(session, event, negative_at)
     if path is None or trend is None:
-        return {"flow": None, "flow_table": None, "trend": None, "sentiment": None, "views": []}
+        return {
+            "flow": None,
+            "flow_table": None,
+            "trend": None,
+            "sentiment": None,
+            "views": [],
+            "comments": None,
+        }
     flow, table = path
     total = sum(c.mentions for c in kinds.values())
     analysed = sum(c.analysed for c in kinds.values())
@@ -85,6 +93,8 @@ def spread(session: Session, event: Event, negative_at: float) -> dict[str, Any]
             "negative_pct": round(negative * 100 / total, 1),
         },
         "views": representative_views(list(engaged)),
+        "comments": public_reaction(session, event, negative_at),
+        "negative_at": negative_at,
     }
 
 

@@ -36,23 +36,24 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_mention_comments_mention_likes", ["mention_id", "likes"], unique=False
         )
-    with op.batch_alter_table("events", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("comments_read", sa.Integer(), nullable=False, server_default="0")
-        )
-        batch_op.add_column(
-            sa.Column("comments_negative", sa.Integer(), nullable=False, server_default="0")
-        )
-        batch_op.add_column(
-            sa.Column("comments_stale", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
-        batch_op.create_index("ix_events_comments_stale", ["comments_stale"], unique=False)
+    # Plain ALTER TABLE on events (SQLite 3.35 adds and drops columns in place): a batch
+    # copy of the table would fail its foreign keys, which every mention points at.
+    op.add_column(
+        "events", sa.Column("comments_read", sa.Integer(), nullable=False, server_default="0")
+    )
+    op.add_column(
+        "events", sa.Column("comments_negative", sa.Integer(), nullable=False, server_default="0")
+    )
+    op.add_column(
+        "events",
+        sa.Column("comments_stale", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
+    op.create_index("ix_events_comments_stale", "events", ["comments_stale"], unique=False)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("events", schema=None) as batch_op:
-        batch_op.drop_index("ix_events_comments_stale")
-        batch_op.drop_column("comments_stale")
-        batch_op.drop_column("comments_negative")
-        batch_op.drop_column("comments_read")
+    op.drop_index("ix_events_comments_stale", table_name="events")
+    op.drop_column("events", "comments_stale")
+    op.drop_column("events", "comments_negative")
+    op.drop_column("events", "comments_read")
     op.drop_table("mention_comments")
