@@ -143,3 +143,22 @@ def test_a_release_is_reviewed_redacted_and_published_by_clicking(console, as_ro
     office.screenshot(path=str(ARTIFACTS / "case-published.png"), full_page=True)
     no_script_ran(office)
     assert (ARTIFACTS / "case-published.png").stat().st_size > 20_000
+
+
+def test_an_event_is_reassigned_by_choosing_a_department_and_clicking(console, as_role) -> None:
+    """Last in the module: it hands the shared case to another department."""
+    from playwright.sync_api import expect
+
+    expect(as_role("handler").get_by_role("form", name="改派事件")).to_have_count(0)
+    duty = as_role("duty_officer")
+    form = duty.get_by_role("form", name="改派事件")
+    expect(form.locator("option", has_text="市应急管理局")).to_have_count(0)  # the current lead
+    form.locator("select[name=department]").select_option(label="市文化和旅游局")
+    form.locator("textarea[name=reason]").fill("景区经营归文旅<script>window.__xss='r'</script>")
+    form.get_by_role("button", name="改派").click()
+    expect(duty.locator(".flash")).to_contain_text("由市应急管理局改为市文化和旅游局主办")
+    expect(duty.locator("table.facts td").nth(1)).to_have_text("市文化和旅游局")
+    expect(duty.locator("#audit")).to_contain_text(
+        "景区经营归文旅<script>window.__xss='r'</script>"
+    )
+    no_script_ran(duty)

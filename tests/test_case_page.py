@@ -35,6 +35,7 @@ ROUTES = [
     ("POST", "/events/{late}/actions", {"handler", "office", "leader", "admin"}),
     ("POST", "/events/{late}/drafts/{draft_id}/commitments", {"handler", "office", "admin"}),
     ("POST", "/events/{late}/commitments/{commitment_id}/fulfil", {"handler", "office", "admin"}),
+    ("POST", "/events/{late}/reassign", {"duty_officer", "office", "leader", "admin"}),
     ("GET", "/events/{late}/mentions/{mention}/evidence", EVERYONE),
     ("GET", "/events/{late}/mentions/{mention}/evidence.txt", EVERYONE),
 ]

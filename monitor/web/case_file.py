@@ -46,6 +46,7 @@ AUDIT_ACTIONS = {
     "action": "处置行动",
     "commitment": "登记承诺",
     "commitment_fulfilled": "承诺销号",
+    "reassign": "改派",
 }
 
 
@@ -152,9 +153,13 @@ def _diffs(session: Session, case: dict[str, Any]) -> None:
             view["from_revision"] = r.from_revision
 
 
-def _detail(row: AuditLog, clocks: dict[str, str]) -> str:
+def _detail(row: AuditLog, clocks: dict[str, str], depts: dict[str, str]) -> str:
     """The audit entry's detail in words, for the actions of a case; key=value otherwise."""
     d = row.detail or {}
+    if row.action == "reassign":
+        before = depts.get(str(d.get("from")), d.get("from")) if d.get("from") else "未分派"
+        after = depts.get(str(d.get("to")), d.get("to"))
+        return f"由{before}改为{after}主办：{d.get('reason') or ''}"
     if row.action == "transition":
         to = STATES.get(str(d.get("to")), d.get("to"))
         return f"{STATES.get(str(d.get('from')), d.get('from'))} → {to}：{d.get('reason') or ''}"
@@ -186,8 +191,11 @@ def _detail(row: AuditLog, clocks: dict[str, str]) -> str:
     return "，".join(f"{k}={v}" for k, v in d.items() if v not in (None, "", []))
 
 
-def audit_trail(session: Session, event: Event, draft_ids: list[int]) -> list[dict[str, Any]]:
-    """Everything recorded on the event and its drafts, oldest first (last AUDIT_LIMIT)."""
+def audit_trail(
+    session: Session, event: Event, draft_ids: list[int], depts: dict[str, str]
+) -> list[dict[str, Any]]:
+    """Everything recorded on the event and its drafts, oldest first (last AUDIT_LIMIT);
+    `depts` names the departments (code -> name)."""
     cond = and_(AuditLog.object_type == "event", AuditLog.object_id == str(event.id))
     if draft_ids:
         cond = or_(
@@ -209,7 +217,7 @@ def audit_trail(session: Session, event: Event, draft_ids: list[int]) -> list[di
             "actor": r.actor,
             "action": AUDIT_ACTIONS.get(r.action, r.action),
             "object": "事件" if r.object_type == "event" else f"稿件 #{r.object_id}",
-            "detail": _detail(r, clocks),
+            "detail": _detail(r, clocks, depts),
         }
         for r in reversed(rows)
     ]
@@ -226,7 +234,9 @@ def case_file(session: Session, event: Event, now: datetime, negative_at: float)
     case["spread"] = spread(session, event, negative_at)
     case["evidence"] = evidence_list(session, event)
     case["evidence_ids"] = {e["mention_id"] for e in case["evidence"]}
-    case["audit"] = audit_trail(session, event, [d["id"] for d in case["drafts"]])
-    case["names"] = user_names(session)
     case["dept_names"] = dict(session.execute(select(Department.code, Department.name)).all())
+    case["audit"] = audit_trail(
+        session, event, [d["id"] for d in case["drafts"]], case["dept_names"]
+    )
+    case["names"] = user_names(session)
     return case

@@ -12,14 +12,16 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from monitor import cases
 from monitor.cases.commitments import get_commitment
 from monitor.cases.publishing import get_draft
+from monitor.cases.reassign import reassign as reassign_event
 from monitor.errors import Forbidden, InvalidTransition, NotFound, YuqingError
-from monitor.storage.models import Event
+from monitor.storage.models import Department, Event
 from monitor.storage.workflow import Draft
 from monitor.web.api import load_event
 from monitor.web.auth import COOKIE, Principal, read_form
@@ -32,6 +34,7 @@ from monitor.web.case_roles import (
     Leader,
     Ledger,
     Publisher,
+    Reassigner,
     Reviewer,
 )
 from workflow.actions import ACTION_KINDS
@@ -41,6 +44,7 @@ router = APIRouter()
 
 
 BEIJING = ZoneInfo("Asia/Shanghai")
+REASON_CHARS = 2000
 STATUS = {Forbidden: 403, NotFound: 404, InvalidTransition: 409}
 # act(session, event, form, now) -> the flash message; raises YuqingError to refuse.
 Act = Callable[[Session, Event, dict[str, str], datetime], str]
@@ -241,3 +245,24 @@ async def fulfil(request: Request, user: Ledger, event_id: int, commitment_id: i
         return f"承诺 #{c.id} 已销号{late}。"
 
     return await _handle(request, user, event_id, f"fulfil-{commitment_id}", act, "commitments")
+
+
+@router.post("/events/{event_id}/reassign")
+async def reassign(request: Request, user: Reassigner, event_id: int) -> Response:
+    settings = request.app.state.config.settings
+
+    def act(s: Session, e: Event, f: dict[str, str], now: datetime) -> str:
+        code = f.get("department", "")
+        # The service's own message for an unknown code lists departments.yaml's codes, for
+        # the CLI; the form's user chose from names, so ask them to choose again.
+        if not code or s.scalar(select(Department.id).where(Department.code == code)) is None:
+            raise YuqingError("请从列表中选择改派后的主办部门。")
+        reason = f.get("reason", "")
+        if len(reason.strip()) > REASON_CHARS:  # as the JSON route's ReassignBody
+            raise YuqingError(f"改派理由请控制在 {REASON_CHARS} 字以内。")
+        before = e.department.name if e.department else "未分派"
+        reassign_event(s, e, code, user, reason, now, settings)
+        after = e.department.name if e.department else code
+        return f"已改派：由{before}改为{after}主办。"
+
+    return await _handle(request, user, event_id, "reassign", act)

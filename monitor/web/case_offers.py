@@ -13,10 +13,12 @@ from monitor.accounts.users import ROLES
 from monitor.cases.commitments import LEDGER_ROLES
 from monitor.cases.judgment import JUDGE_ROLES, OPINION_ROLES
 from monitor.cases.publishing import ACT_STATES, DRAFT_ROLES
-from monitor.storage.models import Event, User
+from monitor.cases.reassign import REASSIGN_ROLES
+from monitor.storage.models import Department, Event, User
 from monitor.web.auth import Principal
 from workflow.actions import ACTION_KINDS, PUBLISHED_KINDS, clocks_met
 from workflow.review import LEVEL_ROLES
+from workflow.states import OPEN_STATES
 
 # record_action's roles (monitor/cases/publishing.py)
 ACTION_ROLES = ("handler", "office", "leader")
@@ -68,6 +70,13 @@ def publishers(session: Session) -> list[dict[str, str]]:
     ]
 
 
+def reassign_targets(session: Session, event: Event) -> list[tuple[str, str]]:
+    """(code, name) of every department but the current lead, as the 改派 select lists them."""
+    rows = session.execute(select(Department.code, Department.name).order_by(Department.id))
+    lead = event.department.code if event.department else None
+    return [(code, name) for code, name in rows if code != lead]
+
+
 def offers(session: Session, user: Principal, event: Event, case: dict[str, Any]) -> dict[str, Any]:
     """What to show: one key per form; falsy means the form is not on the page."""
     pending = [j for j in case["judgments"] if j["status"] == "draft"]
@@ -95,6 +104,11 @@ def offers(session: Session, user: Principal, event: Event, case: dict[str, Any]
             [(k, n) for k, n in ACTION_KINDS.items() if k not in PUBLISHED_KINDS] if acting else []
         ),
         "fulfil": fulfil,
+        "reassign": (
+            reassign_targets(session, event)
+            if user.may(*REASSIGN_ROLES) and event.state in OPEN_STATES
+            else []
+        ),
     }
     reviewing_leader = any(o["review"] == "leader" for o in drafts.values())
     result["publishers"] = publishers(session) if reviewing_leader else []
