@@ -18,6 +18,7 @@ import yaml
 from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse, Request
 
+from monitor.clock import BEIJING
 from monitor.config.loader import load_config
 from monitor.config.models import CrawlConfig
 from monitor.config.sources import NewsSource
@@ -274,6 +275,19 @@ def test_gbk_news_articles_are_decoded(crawled):
     assert "版权所有" not in article["text"] and "相关新闻" not in article["text"]
     rain = by_title(news, "云川遭遇强降雨 临江隧道积水 多辆车辆被困")  # declared gb2312
     assert "临江路隧道" in rain["text"]
+    # its 跟帖, from the site's comment API (news.comments), read with it
+    comments = rain["hot_comments"]
+    assert len(comments) == 8 and comments[0] == {
+        "id": "n1130-1",
+        "author": "江边住户",
+        "published_raw": (BASE - timedelta(hours=1, minutes=50))
+        .astimezone(BEIJING)
+        .strftime("%Y-%m-%d %H:%M"),
+        "text": "临江隧道每逢大雨必淹，排水改造喊了几年了，到底什么时候落实？",
+        "likes": 412,
+    }
+    assert comments[-1]["text"] == '<a href="javascript:alert(1)">点这里看现场视频</a>'  # text
+    assert by_title(news, "青峰山景区被指乱收费 市文旅局：已介入调查")["hot_comments"] == []
     positive = by_title(news, "云川文旅消费季启动 发放惠民券")
     assert positive["site"] == "云川日报"
     assert positive["published_raw"] == "2026年11月20日 04:00"

@@ -40,21 +40,88 @@ class FeedSource(SourceBase):
     feed: FeedOptions = FeedOptions()
 
 
+def _regex(v: str) -> str:
+    try:
+        re.compile(v)
+    except re.error as e:
+        raise ValueError(f"不是有效的正则表达式：{e}") from None
+    return v
+
+
+COMMENT_FIELDS = ("id", "author", "time", "text", "likes")
+
+
+class NewsComments(Strict):
+    """An article's comments (跟帖): where their count is shown, and where they are read,
+    on the article page (CSS selectors, `item` and the fields inside it) or from the
+    site's comment API (`api`, a URL template). Read when the article is first stored and
+    again while its event is open and graded 较大 or above."""
+
+    count: str | None = None  # CSS of the count shown; default: found in the page's text
+    # on the page: each comment is an `item`; the others are read inside it
+    item: str | None = None
+    id: str | None = None  # default: a hash of the comment's text
+    author: str | None = None
+    time: str | None = None
+    text: str | None = None  # default: the item's whole text
+    likes: str | None = None
+    # from an API answering JSON: {url} is the article's URL (quoted), {id} what the first
+    # group of id_pattern finds in that URL, {page} the page number (from 1)
+    api: str | None = None
+    id_pattern: str | None = None
+    items: str = "data"  # dotted path to the list of comments in the answer
+    # dotted paths inside each comment of the answer
+    fields: dict[Literal["id", "author", "time", "text", "likes"], str] = {  # type: ignore[assignment]
+        "id": "id",
+        "author": "author",
+        "time": "time",
+        "text": "text",
+        "likes": "likes",
+    }
+    max: int = Field(100, ge=1, le=1000)
+    max_pages: int = Field(5, ge=1, le=50)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare(cls, v: object) -> object:
+        # `comments: "span.count::text"` names the count alone (as before comments were read)
+        return {"count": v} if isinstance(v, str) else v
+
+    @model_validator(mode="after")
+    def _where(self) -> NewsComments:
+        if self.item and self.api:
+            raise ValueError("评论只能从页面（item）或接口（api）之一读取，不能两者都设")
+        if self.api is not None:
+            if not self.api.startswith(("http://", "https://")):
+                raise ValueError(
+                    f"api 应为 http:// 或 https:// 开头的网址模板，实际为 {self.api!r}"
+                )
+            if "{id}" in self.api and not self.id_pattern:
+                raise ValueError("api 中含 {id} 时须设 id_pattern（从文章网址中取出编号的正则）")
+            if "{url}" not in self.api and "{id}" not in self.api:
+                raise ValueError("api 应含 {url} 或 {id}，否则每篇文章读到的都是同一组评论")
+        if self.id_pattern is not None:
+            _regex(self.id_pattern)
+            if re.compile(self.id_pattern).groups < 1:
+                raise ValueError("id_pattern 须含一个括号分组，即要取出的编号")
+        return self
+
+    @property
+    def reads(self) -> bool:
+        return bool(self.item or self.api)
+
+
 class NewsOptions(Strict):
     article_links: str = Field(description="regex an article URL matches")
     title: str | None = None  # CSS selectors; None means the generic extractor
     body: str | None = None
     published: str | None = None
-    comments: str | None = None  # where the comment count is shown; default: found in text
+    comments: NewsComments | None = None
 
     @field_validator("article_links")
     @classmethod
-    def _regex(cls, v: str) -> str:
-        try:
-            re.compile(v)
-        except re.error as e:
-            raise ValueError(f"不是有效的正则表达式：{e}") from None
-        return v
+    def _links(cls, v: str) -> str:
+        return _regex(v)
 
 
 class NewsSource(SourceBase):

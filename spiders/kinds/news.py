@@ -13,6 +13,7 @@ from scrapy.http import Response, TextResponse
 from monitor.pipeline.datetimes import extract_date_text
 from spiders.items import MentionItem
 from spiders.kinds.base import SourceSpider, count_cjk, element_text, select_text, tidy
+from spiders.kinds.news_comments import NewsCommentsMixin
 
 _SITE = re.compile(r"(?:来源|来自|稿源)\s*[:：]\s*([^\s|｜/<>()（）]{2,30})")
 _AUTHOR = re.compile(r"(?:作者|记者)\s*[:：]\s*(?:记者\s*)?([^\s|｜/<>()（）]{2,20})")
@@ -22,7 +23,7 @@ _TITLE_SUFFIX = re.compile(r"\s*(?:[_|｜]|\s-\s).*$")
 _MIN_BODY = 20
 
 
-class NewsSpider(SourceSpider):
+class NewsSpider(NewsCommentsMixin, SourceSpider):
     kind = "news"
     description = "新闻网站：从列表页进入文章页，提取标题、正文、来源和发布时间（支持 GBK 编码）"
 
@@ -62,9 +63,10 @@ class NewsSpider(SourceSpider):
         if fields is None:
             self.problem(f"文章页中没有找到标题和正文（{response.url}）")
             return
-        yield self.item(
+        item = self.item(
             response, **fields, extra={"list_url": list_url, "encoding": response.encoding}
         )
+        yield from self.with_comments(response, item)
 
 
 def extract_article(response: TextResponse, opts: Any = None) -> dict[str, Any] | None:
@@ -74,7 +76,9 @@ def extract_article(response: TextResponse, opts: Any = None) -> dict[str, Any] 
     root = response.selector.root
     page_text = element_text(root)
     title_css, body_css, published_css, comments_css = (
-        (opts.title, opts.body, opts.published, opts.comments) if opts else (None,) * 4
+        (opts.title, opts.body, opts.published, opts.comments.count if opts.comments else None)
+        if opts
+        else (None,) * 4
     )
     title = select_text(response, title_css) if title_css else _title(response)
     body = select_text(response, body_css) if body_css else main_text(root)
