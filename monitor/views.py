@@ -145,6 +145,9 @@ def event_summary(
         "first_url": e.first_url,
         "discovered_at": e.discovered_at,
         "mention_count": e.mention_count,
+        # the comments read under its posts, and how many of them are negative
+        "comments_read": e.comments_read or 0,
+        "comments_negative": e.comments_negative or 0,
         "heat": round(e.heat or 0.0, 1),
         "next_deadline": next_deadline,
     }

@@ -286,6 +286,7 @@ def test_the_event_page_shows_the_comments_mix_views_and_top_comments_as_text(
     page = client.get(f"/events/{seeded.event}").text
     assert f"已读取评论 {read} 条：负面 {negative} 条" in page
     assert "<h4>评论观点</h4>" in page and "排水" in page
+    assert re.search(r"信息与评论合计负面占比 [\d.]+%", page)
     # the most liked comment comes first, its text and its author's name inert
     assert "&lt;script&gt;alert(&#34;c&#34;)&lt;/script&gt;" in page
     assert HOSTILE not in page

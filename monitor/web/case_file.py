@@ -92,6 +92,13 @@ def spread(session: Session, event: Event, negative_at: float) -> dict[str, Any]
             "other": analysed - negative,
             "unscored": total - analysed,
             "negative_pct": round(negative * 100 / total, 1),
+            # the comments read under the posts counted in, as the grade's reasons do
+            "with_comments_pct": round(
+                (negative + (event.comments_negative or 0))
+                * 100
+                / (total + (event.comments_read or 0)),
+                1,
+            ),
         },
         "views": representative_views(list(engaged)),
         "comments": public_reaction(session, event, negative_at),
