@@ -9,30 +9,30 @@ from urllib.parse import urljoin
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 
-log = logging.getLogger(__name__)
+from spiders.charset import best_encoding, declared_encodings
 
-# Tried in order when the declared (or guessed) charset leaves undecodable bytes. GB18030
-# is a superset of GBK and GB2312, the usual undeclared or mis-declared charset here.
-CANDIDATES = ("utf-8", "gb18030", "big5")
+log = logging.getLogger(__name__)
 
 
 class CharsetFixMiddleware:
-    """A text page that decodes with U+FFFD replacement characters under the charset it
-    declares is re-decoded with the first candidate that decodes it cleanly."""
+    """A text page is read in the charset its bytes are really in. The one Scrapy chose
+    (BOM, HTTP header, <meta>, else a guess) is kept unless another declared one or a usual
+    Chinese charset (UTF-8, GB18030, Big5) reads as clearly more plausible Chinese text: a
+    GBK page served as UTF-8 or ISO-8859-1, a UTF-8 page that says gb2312, a page that says
+    nothing. Bytes no charset decodes stay as replacement characters; the page is kept."""
 
     def process_response(self, request: Any, response: Response) -> Response:
-        if not isinstance(response, TextResponse) or "\ufffd" not in response.text:
+        if not isinstance(response, TextResponse):
             return response
-        for encoding in CANDIDATES:
-            try:
-                response.body.decode(encoding)
-            except UnicodeDecodeError:
-                continue
-            if encoding != response.encoding:
-                log.debug("%s declared %s but is %s", response.url, response.encoding, encoding)
-                return response.replace(encoding=encoding)
-            break
-        return response
+        content_type = response.headers.get(b"Content-Type")
+        declared = declared_encodings(
+            response.body, content_type.decode("latin-1") if content_type else None
+        )
+        encoding = best_encoding(response.body, [response.encoding, *declared])
+        if encoding is None or encoding == response.encoding:
+            return response
+        log.debug("%s: read as %s, not %s", response.url, encoding, response.encoding)
+        return response.replace(encoding=encoding)
 
 
 class RedirectLoop(IgnoreRequest):
