@@ -4,7 +4,12 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from monitor.pipeline.datetimes import extract_date_text, parse_published
+from monitor.pipeline.datetimes import (
+    date_texts,
+    extract_date_text,
+    labelled_date_text,
+    parse_published,
+)
 
 BEIJING_TZ = timezone(timedelta(hours=8))
 # 2026-11-21 12:00 in Beijing; the moment the page was fetched.
@@ -51,6 +56,14 @@ def bj(y, mo, d, h=0, mi=0, s=0):
         ("11月20日 12:30", bj(2026, 11, 20, 12, 30)),
         ("12-25", bj(2025, 12, 25)),  # would be in the future this year: last year
         ("11-21 23:00", bj(2026, 11, 21, 23)),  # later today: still this year
+        # US order from servers with an en-US locale: M/D/YYYY h:mm:ss AM/PM
+        ("9/17/2004 5:54:13 AM", bj(2004, 9, 17, 5, 54, 13)),
+        ("7/5/2005 9:23:57 PM", bj(2005, 7, 5, 21, 23, 57)),  # 5 July: the 12-hour clock is US
+        ("12/5/2025 12:00:00 AM", bj(2025, 12, 5, 0, 0)),
+        ("12/5/2025 12:30 PM", bj(2025, 12, 5, 12, 30)),
+        ("9/17/2004 5:54 p.m.", bj(2004, 9, 17, 17, 54)),
+        ("9/17/2004 17:30", bj(2004, 9, 17, 17, 30)),  # 17 cannot be a month
+        ("17/9/2004", bj(2004, 9, 17)),  # day first where the first number cannot be a month
     ],
 )
 def test_parses_every_form_to_utc(text, expected):
@@ -87,6 +100,11 @@ def test_naive_fetched_at_is_taken_as_utc():
         "abc 12:30",
         "2021年2月30日",
         "Xyz Nov 99 12:30:00 +0800 2026",
+        "7/5/2005",  # 5 July or 7 May: no day rather than a wrong one
+        "7/5/2005 13:00",
+        "9/17/2004 13:00 PM",
+        "2/30/2005 1:00 AM",
+        "17/13/2005",
         None,
         12345,
     ],
@@ -105,12 +123,33 @@ def test_unparseable_gives_none_never_raises(text):
         ("建立于:2024年10月6日 某某 发表于 2026-9-15 11:46:00", "2026-9-15 11:46:00"),
         ("河南日报 2026.01.20 16:31 字号", "2026.01.20 16:31"),
         ("版本 1.2026.01.20.3 发布", None),
+        ("作者：某某 9/17/2026 5:54:13 PM 点击：35", "9/17/2026 5:54:13 PM"),
+        ("存档 12/01/2004 - 01/01/2005", None),  # month or day first cannot be told
+        ("发表于 17/9/2026 正文", "17/9/2026"),
         ("没有日期的文字", None),
         ("", None),
     ],
 )
 def test_extract_date_text_finds_the_publish_line(text, expected):
     assert extract_date_text(text) == expected
+
+
+def test_date_texts_lists_every_date_in_order():
+    text = (
+        "今天是2026年11月21日 发布：2026-11-20 09:30 会议于9/17/2026 5:54 PM 2026.01.20 版本1.2.3"
+    )
+    assert date_texts(text) == [
+        "2026年11月21日",
+        "2026-11-20 09:30",
+        "9/17/2026 5:54 PM",
+        "2026.01.20",
+    ]
+    assert date_texts("") == [] and date_texts("没有日期") == []
+
+
+def test_labelled_date_text_needs_a_label():
+    assert labelled_date_text("2026-11-19 发布时间：2026-11-20 09:30") == "2026-11-20 09:30"
+    assert labelled_date_text("2026-11-19 会议召开") is None
 
 
 def test_extracted_text_parses():

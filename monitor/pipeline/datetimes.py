@@ -15,6 +15,11 @@ _HMS = r"(?:\s*[T ]?\s*(\d{1,2})[:：时](\d{1,2})(?:[:：分](\d{1,2}))?秒?分
 _FULL_CN = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]" + _HMS)
 _FULL_NUM = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})" + _HMS)
 _SHORT = re.compile(r"(\d{1,2})(?:-|\s*月\s*)(\d{1,2})[日号]?" + _HMS)
+# US order, as servers with an en-US locale print it: 9/17/2004 5:54:13 AM. D/M/YYYY when
+# the first number cannot be a month; with both under 13 only a 12-hour time says it is US.
+_US = re.compile(
+    r"(\d{1,2})/(\d{1,2})/(\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\s*([AaPp])\.?[Mm]\.?)?)?"
+)
 _AGO = re.compile(r"(\d+)\s*(秒|分钟|分|小时|天)前")
 _DAY_WORD = re.compile(r"(今天|昨天|前天)\s*(\d{1,2})[:：](\d{2})")
 _OFFSET = re.compile(r"(?:[+-]\d{2}:?\d{2}|Z|GMT|UTC)\s*$")
@@ -41,6 +46,14 @@ _FIND = [
     ),
     re.compile(r"\d{4}-\d{1,2}-\d{1,2}(?:[T ]\s*\d{1,2}:\d{2}(?::\d{2})?)?"),
     re.compile(r"\d{4}/\d{1,2}/\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?"),
+    # 9/17/2004 5:54:13 AM, 17/9/2004: only where month and day cannot be mixed up
+    re.compile(
+        r"(?<![\d/])\d{1,2}/\d{1,2}/(?:19|20)\d{2}\s+\d{1,2}:\d{2}(?::\d{2})?\s*[AaPp]\.?[Mm]\b\.?"
+    ),
+    re.compile(
+        r"(?<![\d/])(?:\d{1,2}/(?:1[3-9]|2\d|3[01])|(?:1[3-9]|2\d|3[01])/\d{1,2})/(?:19|20)\d{2}"
+        r"(?![\d/])(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?"
+    ),
     # 2022.01.20 16:31 (party papers, government sites); not a version number like 1.2.3.4
     re.compile(
         r"(?<![\d.])(?:19|20)\d{2}\.\d{1,2}\.\d{1,2}(?![\d.])(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?"
@@ -80,6 +93,15 @@ def parse_published(text: str, fetched_at: datetime) -> datetime | None:
 
 def extract_date_text(text: str) -> str | None:
     """The first date-like string in free text, preferring one labelled 发布时间/发布日期."""
+    found = labelled_date_text(text)
+    if found:
+        return found
+    dates = date_texts(text)
+    return dates[0] if dates else None
+
+
+def labelled_date_text(text: str) -> str | None:
+    """The first date labelled as the publish time (发布时间：, 发布日期:, 发表于 …) in `text`."""
     if not text:
         return None
     text = nfkc(text)
@@ -89,10 +111,22 @@ def extract_date_text(text: str) -> str | None:
             m = pattern.match(window)
             if m:
                 return m.group(0).strip()
-    found = [m for p in _FIND for m in [p.search(text)] if m]
-    if not found:
-        return None
-    return min(found, key=lambda m: m.start()).group(0).strip()
+    return None
+
+
+def date_texts(text: str) -> list[str]:
+    """Every date-like string in `text` (each with a year), in the order they appear."""
+    if not text:
+        return []
+    text = nfkc(text)
+    hits = sorted((m.start(), i, m) for i, p in enumerate(_FIND) for m in p.finditer(text))
+    found: list[str] = []
+    end = 0
+    for start, _, m in hits:  # of two at one place, the more specific pattern (listed first)
+        if start >= end:
+            found.append(m.group(0).strip())
+            end = m.end()
+    return found
 
 
 def _parse(text: str, fetched_at: datetime) -> datetime | None:
@@ -142,6 +176,10 @@ def _parse(text: str, fetched_at: datetime) -> datetime | None:
             y, mo, d, hh, mi, ss = m.groups()
             return _beijing(int(y), int(mo), int(d), hh, mi, ss)
 
+    m = _US.fullmatch(s)
+    if m:
+        return _us(*m.groups())
+
     m = _SHORT.fullmatch(s)
     if m:
         mo, d, hh, mi, ss = m.groups()
@@ -165,6 +203,30 @@ def _rfc_or_iso(s: str) -> datetime | None:
         if value.tzinfo is None:
             value = value.replace(tzinfo=UTC)  # RFC 2822 "-0000": UTC, local zone unknown
     return value.astimezone(UTC)
+
+
+def _us(
+    first: str,
+    second: str,
+    year: str,
+    hour: str | None,
+    minute: str | None,
+    second_: str | None,
+    half: str | None,
+) -> datetime | None:
+    a, b = int(first), int(second)
+    if a > 12 >= b:
+        month, day = b, a
+    elif b > 12 or half:
+        month, day = a, b
+    else:  # 7/5/2005 alone: 5 July or 7 May; a wrong day is worse than none
+        return None
+    if half:
+        h = int(hour or 0)
+        if not 1 <= h <= 12:
+            return None
+        hour = str(h % 12 + (12 if half in "Pp" else 0))
+    return _beijing(int(year), month, day, hour, minute, second_)
 
 
 def _beijing(
