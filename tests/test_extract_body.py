@@ -3,10 +3,13 @@ and copyright lines, previous/next links and related-article list around it; and
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from scrapy.http import HtmlResponse
 
+from monitor.clock import BEIJING
+from monitor.pipeline.datetimes import parse_published
 from spiders.kinds.news import extract_article, link_density, main_text
 
 PORTAL = Path(__file__).parent / "fixtures" / "extract" / "portal.html"
@@ -115,3 +118,86 @@ def test_metadata_without_a_date_falls_back_to_the_text():
     )
     fields = extract_article(page(html))
     assert fields is not None and fields["published_raw"] == "2026-11-20 09:30"
+
+
+EXTRACT = PORTAL.parent
+FETCHED = datetime(2026, 11, 21, 4, 0, tzinfo=UTC)
+
+
+def published(fields: dict | None) -> datetime | None:
+    """The publish time the pipeline stores for these fields, in Beijing."""
+    assert fields is not None
+    value = parse_published(fields["published_raw"] or "", FETCHED)
+    return value.astimezone(BEIJING) if value else None
+
+
+def test_forum_thread_is_its_topic_post_dated_by_it():
+    fields = extract_article(page((EXTRACT / "forum-thread.html").read_bytes()))
+    assert fields is not None
+    # the first post, though the replies after it are longer
+    assert fields["text"].startswith("楼主：临江路菜市场门口的井盖缺了一个多星期了")
+    assert "回复" not in fields["text"] and "锥桶" not in fields["text"]
+    # its own date, not a reply's and not the sidebar's older threads' (first on the page)
+    assert published(fields) == datetime(2026, 11, 18, 8, 12, tzinfo=BEIJING)
+
+
+def test_a_teaser_with_the_same_class_does_not_take_the_articles_place():
+    article = "".join(
+        f"<p>{'市政府召开常务会议研究部署冬季供暖保障工作。' * 4}</p>" for _ in range(5)
+    )
+    html = (
+        '<html><body><div class="box"><div class="txt"><p>供暖保障工作部署会议召开，'
+        "全市供暖准备就绪。</p></div></div>"
+        f'<div class="box"><div class="txt">{article}</div></div></body></html>'
+    )
+    text = extract_article(page(html))["text"]  # type: ignore[index]
+    assert text.startswith("市政府召开常务会议") and "准备就绪" not in text
+
+
+def test_us_style_date_under_the_title_is_the_publish_time():
+    fields = extract_article(page((EXTRACT / "us-date.html").read_bytes()))
+    # nearest the body: not the header's 今天是… nor the story's 9月1日
+    assert published(fields) == datetime(2026, 9, 17, 17, 54, 13, tzinfo=BEIJING)
+    assert fields["text"].startswith("为缓解节假日停车难")  # type: ignore[index]
+
+
+def test_date_in_the_bodys_prose_is_not_taken_for_the_publish_time():
+    html = (
+        "<html><body><div class=nav>今天是2026年11月21日</div>"
+        "<div class=menu>"
+        + "<a href=/c>栏目</a>" * 120
+        + "</div><div class=content><p>"
+        + "2019年1月1日起施行的条例规定，"
+        + "各区应当建立健全物业服务投诉处理机制。" * 4
+        + "</p></div></body></html>"
+    )
+    fields = extract_article(page(html))
+    # none near the body: the first date on the page, as before, not one from its prose
+    assert published(fields) == datetime(2026, 11, 21, tzinfo=BEIJING)
+
+
+def test_page_without_a_date_has_no_publish_time():
+    html = (
+        "<html><body><div><p>"
+        + "居民反映小区电梯经常停运，物业迟迟不修。" * 3
+        + "</p></div></body></html>"
+    )
+    fields = extract_article(page(html))
+    assert fields is not None and fields["published_raw"] is None
+
+
+def test_readers_comments_under_a_post_are_not_its_text():
+    fields = extract_article(page((EXTRACT / "blog-comments.html").read_bytes()))
+    assert fields is not None
+    assert fields["text"].endswith("建议大家早点出发或者坐旅游专线。")
+    assert "已有2条评论" not in fields["text"] and "农家乐" not in fields["text"]
+    assert published(fields) == datetime(2026, 11, 15, tzinfo=BEIJING)
+
+
+def test_a_comment_count_before_the_body_does_not_cut_it():
+    html = (
+        "<html><body><div><p>共3条评论</p><p>"
+        + "市民反映临江路井盖缺失，市政部门当天派人修复。" * 3
+        + "</p></div></body></html>"
+    )
+    assert "当天派人修复" in extract_article(page(html))["text"]  # type: ignore[index]

@@ -10,7 +10,7 @@ from typing import Any
 
 from scrapy.http import Response, TextResponse
 
-from monitor.pipeline.datetimes import extract_date_text
+from monitor.pipeline.datetimes import date_texts, extract_date_text, labelled_date_text
 from spiders.items import MentionItem
 from spiders.kinds.base import SourceSpider, count_cjk, element_text, select_text, tidy
 from spiders.kinds.news_comments import NewsCommentsMixin
@@ -81,12 +81,18 @@ def extract_article(response: TextResponse, opts: Any = None) -> dict[str, Any] 
         else (None,) * 4
     )
     title = select_text(response, title_css) if title_css else _title(response)
-    body = select_text(response, body_css) if body_css else main_text(root)
+    block = None if body_css else main_block(root)
+    if body_css:
+        body = select_text(response, body_css)
+    else:
+        body = clean_text(block) if block is not None else element_text(root)
     if not title and not body:
         return None
     published_raw = (
         (select_text(response, published_css) if published_css else None)
         or meta_published(response)
+        or labelled_date_text(page_text)
+        or (near_date_text(block) if block is not None else None)
         or extract_date_text(page_text)
     )
     site = _SITE.search(page_text)
@@ -139,11 +145,18 @@ def _title(response: TextResponse) -> str | None:
 
 
 def main_text(root: Any) -> str:
-    """The article body without a selector: the block whose paragraphs hold the most
-    Chinese text (a paragraph counts fully for its parent and half for its grandparent, so a
-    body split over sibling <div>s is kept whole), less link-heavy blocks (navigation,
-    related-article lists) and boilerplate lines (editor, copyright, share bar, 上一篇 …);
-    failing that, the block with the most Chinese text of its own."""
+    """The article body without a selector (`main_block`, cleaned); the page's whole text
+    when no block holds an article."""
+    block = main_block(root)
+    return clean_text(block) if block is not None else element_text(root)
+
+
+def main_block(root: Any) -> Any | None:
+    """The block whose paragraphs hold the most Chinese text (a paragraph counts fully for
+    its parent and half for its grandparent, so a body split over sibling <div>s is kept
+    whole), weighted down by its link text (navigation, related-article lists); of several
+    posts' blocks (a forum thread, a blog page), the first; failing paragraphs, the block
+    with the most Chinese text of its own. None when no block holds enough."""
     scores: dict[Any, float] = defaultdict(float)
     for p in root.iter("p"):
         cjk = count_cjk(p.text_content())
@@ -159,12 +172,74 @@ def main_text(root: Any) -> str:
     if scores:
         best = max(scores, key=lambda el: scores[el])
         if scores[best] >= _MIN_BODY:
-            return clean_text(best)
+            return first_post(root, best)
     blocks = list(root.iter("div", "td", "article", "section"))
     if not blocks:
-        return element_text(root)
+        return None
     best = max(blocks, key=_own_cjk)
-    return clean_text(best) if _own_cjk(best) >= _MIN_BODY else element_text(root)
+    return first_post(root, best) if _own_cjk(best) >= _MIN_BODY else None
+
+
+# An earlier post's block with less than this share of the chosen one's text is a teaser
+# or a box in the same template, not the topic post.
+_MIN_FIRST_POST = 0.2
+
+
+def first_post(root: Any, best: Any) -> Any:
+    """The first of the blocks that repeat `best` (same tag and class, on a path of the same
+    tags and classes): on a forum thread or a blog page of several posts that is the topic
+    post (楼主), the one the page is about and dated by, however long the replies are.
+    `best` itself when it does not repeat or the earlier ones hold little text."""
+    if not best.get("class"):
+        return best
+    shape = _shape(best)
+    need = max(_MIN_BODY, _MIN_FIRST_POST * _prose(best))
+    for el in root.iter(best.tag):
+        if el is best:
+            break
+        if el.get("class") == best.get("class") and _shape(el) == shape and _prose(el) >= need:
+            return el
+    return best
+
+
+def _shape(el: Any) -> list[tuple[str, str]]:
+    return [(a.tag, a.get("class") or "") for a in el.iterancestors()]
+
+
+def _prose(el: Any) -> float:
+    """Chinese characters in `el` outside links."""
+    return count_cjk(el.text_content()) * (1 - link_density(el))
+
+
+# How far from the body a date still belongs to it (characters of text, spaces collapsed).
+_NEAR = 200
+_NOT_TEXT = frozenset({"script", "style", "noscript", "template"})
+
+
+def near_date_text(block: Any) -> str | None:
+    """The date nearest an article's body block: the last one in the text just before it
+    (the date line under a title, a post's header), else one in the short heading lines the
+    block may open with (title, byline, date line). Dates in its prose are the story's, not
+    its publish time. None when none is near."""
+    before = _visible(block.xpath("preceding::text()"))
+    found = date_texts(before[-_NEAR:])
+    if found:
+        return found[-1]
+    heading: list[str] = []
+    for line in element_text(block).splitlines():
+        if len(line) > _MAX_BOILERPLATE_LINE:
+            break
+        heading.append(line)
+    found = date_texts("\n".join(heading)[:_NEAR])
+    return found[0] if found else None
+
+
+def _visible(texts: list[Any]) -> str:
+    """Text nodes joined with runs of space collapsed, less script and style contents."""
+    kept = (
+        t for t in texts if t.is_tail or t.getparent() is None or t.getparent().tag not in _NOT_TEXT
+    )
+    return " ".join(" ".join(kept).split())
 
 
 # A block whose text is mostly link text is navigation or a list of other articles.
@@ -185,6 +260,12 @@ _BOILERPLATE = re.compile(
 )
 # Lines after which a portal page shows only other articles.
 _TAIL = re.compile(r"^[\s【\[]*(?:相关阅读|相关新闻|相关链接|相关文章|相关报道|延伸阅读|推荐阅读)")
+# The heading of readers' comments under a post (a blog's "《标题》已有3条评论", a portal's
+# 网友评论): the text stops there once the body has begun; comments are read separately.
+_COMMENTS_HEAD = re.compile(
+    r"^[\s【\[]*(?:网友评论|评论列表|全部评论|最新评论|热门评论|读者评论)[\s】\]]*$"
+    r"|(?:已有|共)\s*\d+\s*(?:条|件|篇)(?:评论|回复)\S{0,4}$"
+)
 # Boilerplate lines longer than this many characters are kept: a sentence, not a label.
 _MAX_BOILERPLATE_LINE = 40
 
@@ -210,6 +291,12 @@ def clean_text(el: Any) -> str:
     kept: list[str] = []
     for line in element_text(body).splitlines():
         if _TAIL.match(line) and kept:
+            break
+        if (
+            len(line) <= _MAX_BOILERPLATE_LINE
+            and _COMMENTS_HEAD.search(line)
+            and count_cjk("".join(kept)) >= _MIN_BODY
+        ):
             break
         if len(line) <= _MAX_BOILERPLATE_LINE and _BOILERPLATE.match(line):
             continue
