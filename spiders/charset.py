@@ -50,7 +50,7 @@ COMMON = _common_chars()
 
 def plausibility(text: str) -> int:
     """Common Chinese characters in `text`, less a penalty per U+FFFD replacement character."""
-    return sum(1 for ch in text if ch in COMMON) - _REPLACEMENT_COST * text.count("\ufffd")
+    return sum(map(COMMON.__contains__, text)) - _REPLACEMENT_COST * text.count("\ufffd")
 
 
 def declared_encodings(body: bytes, content_type: str | None) -> list[str]:
@@ -90,7 +90,7 @@ def best_encoding(body: bytes, declared: Iterable[str]) -> str | None:
             continue
         scores[name] = plausibility(text)
         if name == current and "\ufffd" not in text:
-            non_ascii = sum(1 for ch in text if ord(ch) > 127)
+            non_ascii = len(text) - len(text.encode("ascii", "ignore"))
             if scores[name] >= _PLAUSIBLE * non_ascii:
                 return current
     if current not in scores:  # not a codec Python knows: the best of the others
