@@ -6,9 +6,9 @@ import logging
 
 from sqlalchemy import select
 
+from monitor.collection.crawl import crawl_child
 from monitor.config.models import Settings
 from monitor.config.types import at_least
-from monitor.crawl import crawl_child
 from monitor.storage.db import Database
 from monitor.storage.models import Event
 from workflow.states import OPEN_STATES

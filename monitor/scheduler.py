@@ -10,8 +10,8 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from monitor.clock import BEIJING, utcnow
+from monitor.collection.crawl import crawl_child
 from monitor.context import Context
-from monitor.crawl import crawl_child
 from monitor.emergency import run_emergency
 from monitor.evidence import drop_expired
 from monitor.notices import notify_calendar_fallback, notify_source_health

@@ -12,8 +12,8 @@ import uvicorn
 
 from monitor.cases import sync_departments
 from monitor.clock import utcnow
+from monitor.collection.crawl import stop_children
 from monitor.context import Context
-from monitor.crawl import stop_children
 from monitor.errors import YuqingError
 from monitor.notify.channels import build_channels
 from monitor.pipeline.store import ensure_source

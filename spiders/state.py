@@ -1,6 +1,6 @@
 """What a spider knows from earlier crawls: stored URLs to skip, validators to ask 'changed?'.
 
-Built by monitor/crawlstate.py from the database before a crawl and handed to the spider;
+Built by monitor/collection/crawlstate.py from the database before a crawl and handed to the spider;
 the validators the spider sees in this crawl go back in `fresh` to be saved afterwards.
 """
 
@@ -20,6 +20,9 @@ class CrawlMemory:
     # canonical URLs stored already that are read again (Weibo posts, for their counts);
     # a newest-first listing such as an account timeline stops paging at one of them
     stored: set[str] = field(default_factory=set)
+    # stored Weibo posts whose event is open -> the event's grade: their comments are read
+    # again (WeiboComments in monitor/config/sources.py says when)
+    open_events: dict[str, str] = field(default_factory=dict)
     # filled during the crawl: canonical URL -> (ETag, Last-Modified, sha256 of the body)
     fresh: dict[str, tuple[str | None, str | None, str | None]] = field(default_factory=dict)
     skipped: int = 0
@@ -31,6 +34,10 @@ class CrawlMemory:
     def is_stored(self, url: str) -> bool:
         key = canonical_url(url)
         return key in self.stored or key in self.done
+
+    def open_event_grade(self, url: str) -> str | None:
+        """The grade of the open event a stored post belongs to; None when it has none."""
+        return self.open_events.get(canonical_url(url))
 
     def conditional_headers(self, url: str) -> dict[str, str]:
         etag, modified = self.validators.get(canonical_url(url), (None, None))

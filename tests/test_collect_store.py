@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from monitor.collection.crawlstate import load_memory, save_memory
 from monitor.config import load_config
-from monitor.crawlstate import load_memory, save_memory
 from monitor.ingest import Ingest
 from monitor.pipeline.dedup import propagation
 from monitor.pipeline.simhash import NEAR, distance, simhash

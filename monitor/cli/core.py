@@ -95,7 +95,7 @@ def crawl(
     keywords: str | None,
 ) -> None:
     """采集指定信息源（SOURCES 为 sources.yaml 中的 name）。"""
-    from monitor.crawl import crawl_here
+    from monitor.collection.crawl import crawl_here
     from monitor.storage.migrate import require_migrated
 
     ctx = obj.ctx
@@ -110,7 +110,7 @@ def crawl(
     words = [k.strip() for k in (keywords or "").split(",") if k.strip()] or None
     summaries = crawl_here(ctx, names, words)
     failed = False
-    log = logging.getLogger("monitor.crawl")
+    log = logging.getLogger("monitor.collection.crawl")
     for s in summaries:
         line = f"{s.source}：新入库 {s.stored} 条，重复 {s.duplicates} 条"
         line += f"，未变化跳过 {s.skipped} 页" if s.skipped else ""

@@ -45,12 +45,6 @@ def stored_as(session: Session, n: Normalised) -> Mention | None:
     return session.scalar(select(Mention).where(Mention.canonical_url == n.canonical_url))
 
 
-def stored_urls(session: Session, source: str) -> set[str]:
-    """Canonical URLs of everything `source` has stored (where incremental listings stop)."""
-    query = select(Mention.canonical_url).join(Source).where(Source.name == source)
-    return set(session.scalars(query))
-
-
 def incomplete_threads(session: Session, source: str) -> set[str]:
     """Canonical URLs of `source`'s threads stored without all their posts (a later page
     failed): read again even when answered."""

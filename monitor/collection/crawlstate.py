@@ -6,17 +6,20 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from monitor.pipeline.store import incomplete_threads
 from monitor.storage.collection import CrawlState
 from monitor.storage.db import Database
-from monitor.storage.models import Mention, Source
+from monitor.storage.models import Event, Mention, Source
 from spiders.state import CrawlMemory
+from workflow.states import OPEN_STATES
 
 # A board message with one of these statuses has its final answer: not fetched again.
 ANSWERED = ("已回复", "已答复", "已办结", "已处理")
 
 
 def load_memory(db: Database, source: str, kind: str) -> CrawlMemory:
-    """Validators of the source's pages, and the stored pages that cannot change any more."""
+    """Validators of the source's pages, the stored pages that cannot change any more, and
+    for Weibo the posts stored already and the grades of their open events."""
     memory = CrawlMemory()
     with db.session() as s:
         for row in s.scalars(select(CrawlState).where(CrawlState.source == source)):
@@ -25,11 +28,27 @@ def load_memory(db: Database, source: str, kind: str) -> CrawlMemory:
         stored = stored.where(Source.name == source)
         for url, status in s.execute(stored):
             # News articles and feed entries do not change once published; a message on
-            # a board does until it is answered. Weibo posts are re-read for their counts.
+            # a board does until it is answered. Weibo posts are re-read for their counts
+            # (a timeline stops at one; a long post's full text is not fetched again).
             if kind in ("news", "feed") or (
                 kind == "board" and status and any(a in status for a in ANSWERED)
             ):
                 memory.done.add(url)
+            elif kind == "weibo":
+                memory.stored.add(url)
+        if kind == "weibo":
+            # a stored post's comments are read again while its event is open
+            open_events = (
+                select(Mention.canonical_url, Event.grade)
+                .join(Source, Mention.source_id == Source.id)
+                .join(Event, Mention.event_id == Event.id)
+                .where(Source.name == source, Event.state.in_(OPEN_STATES))
+            )
+            memory.open_events = {url: grade for url, grade in s.execute(open_events)}
+        if kind == "board":  # a thread missing pages is read again, whole
+            for url in incomplete_threads(s, source):
+                memory.done.discard(url)
+                memory.validators.pop(url, None)
     return memory
 
 

@@ -14,10 +14,9 @@ import threading
 from dataclasses import dataclass
 
 from monitor.clock import utcnow
+from monitor.collection.crawlstate import load_memory, save_memory
 from monitor.context import Context
-from monitor.crawlstate import load_memory, save_memory
 from monitor.ingest import Ingest, record_run
-from monitor.pipeline.store import incomplete_threads, stored_urls
 from monitor.scoring.worker import ScoringWorker
 
 log = logging.getLogger(__name__)
@@ -57,14 +56,7 @@ def crawl_here(
     for name in names:
         cfg = configured.get(name)
         if cfg is not None:
-            memory = memories[name] = load_memory(ctx.db, name, cfg.kind)
-            with ctx.db.session() as s:
-                if getattr(cfg, "accounts", None):  # Weibo timelines stop at a stored post
-                    memory.stored = stored_urls(s, name)
-                if cfg.kind == "board":  # a thread missing pages is read again, whole
-                    for url in incomplete_threads(s, name):
-                        memory.done.discard(url)
-                        memory.validators.pop(url, None)
+            memories[name] = load_memory(ctx.db, name, cfg.kind)
     try:
         reports = crawl(ctx.app, names, sink, memories, keywords)
     finally:
