@@ -22,8 +22,12 @@ ROOT = folder("sample_site")
 DEFAULT_FORMAT = "%Y-%m-%d %H:%M"
 SEARCH_PATH = "/weibo/api/container/getIndex"
 DETAIL_PREFIX = "/weibo/detail/"
+EXTEND_PATH = "/weibo/statuses/extend"
+HOTFLOW_PATH = "/weibo/comments/hotflow"
 # What m.weibo.cn answers for a page past the last result.
 EMPTY_SEARCH = {"ok": 0, "msg": "这里还没有内容", "data": {"cards": []}}
+# A post of the sample without a comment thread file: no hot comments to show.
+NO_COMMENTS = {"ok": 1, "data": {"data": [], "total_number": 0, "max_id": 0, "max_id_type": 0}}
 
 # {{ago:3h}}, {{ago:1d2h|%Y年%m月%d日 %H:%M}}: base time minus the span, in Beijing time.
 _AGO = re.compile(r"\{\{ago:((?:\d+[dhms])+)(?:\|([^}]*))?\}\}")
@@ -103,9 +107,14 @@ class _Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         path = unquote(parts.path)
         self.server.served.append(self.path)
-        if path == SEARCH_PATH:
+        if path in (SEARCH_PATH, EXTEND_PATH, HOTFLOW_PATH):
             params = parse_qs(parts.query)
-            found = self._timeline(params) if "type" in params else self._search(params)
+            if path == EXTEND_PATH:
+                found = self._extend(params.get("id", [""])[0])
+            elif path == HOTFLOW_PATH:
+                found = self._hotflow(params)
+            else:
+                found = self._timeline(params) if "type" in params else self._search(params)
             body = json.dumps(found, ensure_ascii=False).encode("utf-8")
             return self._send(HTTPStatus.OK, "application/json; charset=utf-8", body, with_body)
         if path.startswith(DETAIL_PREFIX):
@@ -191,15 +200,39 @@ class _Handler(BaseHTTPRequestHandler):
             return EMPTY_SEARCH
         return json.loads(self._render(file.read_text(encoding="utf-8")))
 
+    def _extend(self, post_id: str) -> dict:
+        """statuses/extend?id=ID: a long post's full text (extend/ID.json)."""
+        file = self.server.root / "weibo" / "extend" / f"{post_id}.json"
+        if not post_id.isdigit() or not file.is_file():
+            return {"ok": 0, "msg": "该微博不存在或不是长微博"}
+        return json.loads(self._render(file.read_text(encoding="utf-8")))
+
+    def _hotflow(self, params: dict[str, list[str]]) -> dict:
+        """comments/hotflow?id=ID&mid=MID&max_id_type=0: a post's hot comments, first page
+        comments/ID.json, then comments/ID-MAX_ID.json by the max_id each page names."""
+        post_id = params.get("id", [""])[0]
+        max_id = params.get("max_id", ["0"])[0]
+        if not post_id.isdigit() or not max_id.isdigit():
+            return {"ok": 0, "msg": "参数错误"}
+        name = f"{post_id}.json" if max_id == "0" else f"{post_id}-{max_id}.json"
+        file = self.server.root / "weibo" / "comments" / name
+        if not file.is_file():
+            return NO_COMMENTS
+        return json.loads(self._render(file.read_text(encoding="utf-8")))
+
     def _weibo_detail(self, post_id: str) -> bytes | None:
-        """A plain page for one post, so links from the console lead somewhere."""
+        """One post's page, with the post as m.weibo.cn embeds it ($render_data): where a
+        long post's full text is read when statuses/extend fails, and where the console's
+        links lead."""
         folder = self.server.root / "weibo"
         for file in sorted([*folder.glob("search/*-*.json"), *folder.glob("timeline/*.json")]):
             data = json.loads(self._render(file.read_text(encoding="utf-8")))
             for mblog in _mblogs(data.get("data", {}).get("cards", [])):
                 for blog in (mblog, mblog.get("retweeted_status") or {}):
                     if str(blog.get("id")) == post_id:
-                        return _detail_page(blog)
+                        extended = self._extend(post_id)
+                        full = (extended.get("data") or {}).get("longTextContent")
+                        return _detail_page({**blog, "text": full} if full else blog)
         return None
 
 
@@ -229,9 +262,16 @@ def _detail_page(blog: dict) -> bytes:
         f"{html.escape(blog.get('source', ''))}</p>"
         f'<div class="weibo-text">{blog.get("text", "")}</div>{quoted}'
         f"<p>转发 {blog.get('reposts_count', 0)}　评论 {blog.get('comments_count', 0)}"
-        f"　赞 {blog.get('attitudes_count', 0)}</p></div></body></html>"
+        f"　赞 {blog.get('attitudes_count', 0)}</p></div>"
+        f"<script>var $render_data = [{_script_json({'status': blog, 'call': '1'})}][0] || {{}};"
+        "</script></body></html>"
     )
     return page.encode("utf-8")
+
+
+def _script_json(value: object) -> str:
+    """JSON safe inside <script>: no '</script>' or '<!--' can end or change the block."""
+    return json.dumps(value, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -106,6 +106,25 @@ def test_weibo_detail_pages_exist_for_posts_and_originals(site):
     assert get(site, "/weibo/detail/1")[0] == 404
 
 
+def test_weibo_long_post_and_comment_thread_like_the_real_api(site):
+    status, ctype, body = get(site, "/weibo/statuses/extend?id=5039112233440003")
+    assert status == 200 and ctype == "application/json; charset=utf-8"
+    full = json.loads(body)["data"]["longTextContent"]
+    assert "别让青峰山的好风景被这样的管理毁了" in full
+    assert json.loads(get(site, "/weibo/statuses/extend?id=5039112233440001")[2])["ok"] == 0
+    # the detail page embeds the post, its full text included, as m.weibo.cn does
+    page = get(site, "/weibo/detail/5039112233440003")[2].decode()
+    assert "var $render_data = [" in page and "好风景被这样的管理毁了" in page
+    first = json.loads(get(site, "/weibo/comments/hotflow?id=5039112233440005&max_id_type=0")[2])
+    assert len(first["data"]["data"]) == 12 and first["data"]["max_id"] > 0
+    following = f"id=5039112233440005&max_id={first['data']['max_id']}&max_id_type=0"
+    last = json.loads(get(site, f"/weibo/comments/hotflow?{following}")[2])
+    assert len(last["data"]["data"]) == 11 and last["data"]["max_id"] == 0
+    # a post without a thread: no comments to show, not an error
+    none = json.loads(get(site, "/weibo/comments/hotflow?id=5039112233440007&max_id_type=0")[2])
+    assert none["ok"] == 1 and none["data"]["data"] == []
+
+
 @pytest.mark.parametrize(
     ("path", "ctype", "titles"),
     [
