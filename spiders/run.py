@@ -115,8 +115,10 @@ def crawl(
         kwargs: dict[str, Any] = {"source": source}
         if memories and source.name in memories:
             kwargs["memory"] = memories[source.name]
-        if keywords and source.kind == "weibo":
-            kwargs["keywords"] = keywords
+        if source.kind == "weibo":
+            kwargs["comment_defaults"] = app_config.settings.service.crawl.weibo_comments
+            if keywords:
+                kwargs["keywords"] = keywords
         cookie_env = getattr(source, "cookie_env", None)
         if cookie_env and cookie_env in app_config.secrets:
             kwargs["cookie"] = app_config.secrets[cookie_env].get()

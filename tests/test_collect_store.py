@@ -13,7 +13,7 @@ from monitor.ingest import Ingest
 from monitor.pipeline.dedup import propagation
 from monitor.pipeline.simhash import NEAR, distance, simhash
 from monitor.storage.collection import Fingerprint
-from monitor.storage.models import Evidence, Mention
+from monitor.storage.models import Event, Evidence, Mention
 from tests.helpers.configs import CONFIG
 
 APP = load_config(CONFIG, environ={})
@@ -175,6 +175,35 @@ def test_crawl_memory_skips_what_cannot_change(database):
         "If-None-Match": '"abc"',
         "If-Modified-Since": "Sat, 21 Nov 2026 04:00:00 GMT",
     }
+
+
+def test_weibo_memory_holds_the_stored_posts_and_their_open_events_grades(database):
+    sink = Ingest(APP, database, now=lambda: NOW)
+    urls = [f"https://m.weibo.cn/detail/50{i}" for i in range(3)]
+    for url, text in zip(urls, (STORY, OTHER, REPRINT), strict=True):
+        sink(item(url, text, source="weibo-search", kind="weibo"))
+    with database.session() as s:
+        for url, state, grade in ((urls[0], "judged", "II"), (urls[1], "closed", "I")):
+            event = Event(
+                title=url,
+                state=state,
+                grade=grade,
+                origin_kind="weibo",
+                first_source="weibo-search",
+                first_url=url,
+                discovered_at=NOW,
+                last_mention_at=NOW,
+                created_at=NOW,
+                updated_at=NOW,
+            )
+            s.add(event)
+            s.flush()
+            s.scalars(select(Mention).where(Mention.url == url)).one().event_id = event.id
+    memory = load_memory(database, "weibo-search", "weibo")
+    assert all(memory.is_stored(u) for u in urls) and not memory.done
+    # the closed event's post and the post in no event have their comments left as they are
+    assert memory.open_event_grade(urls[0]) == "II"
+    assert memory.open_event_grade(urls[1]) is None and memory.open_event_grade(urls[2]) is None
 
 
 def test_evidence_older_than_the_retention_is_dropped_mention_kept(database):

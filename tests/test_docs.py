@@ -9,7 +9,7 @@ import pytest
 from monitor.cli import cli
 from monitor.config.channels import Channel
 from monitor.config.loader import FILES
-from monitor.config.sources import Source
+from monitor.config.sources import Source, WeiboComments, WeiboSource
 from tests.helpers.configs import REPO
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
@@ -52,3 +52,19 @@ def test_source_kind_is_documented(kind: str) -> None:
 @pytest.mark.parametrize("kind", _literals(Channel))
 def test_channel_type_is_documented(kind: str) -> None:
     assert f"`{kind}`" in README
+
+
+def _keys(model) -> list[str]:  # noqa: ANN001
+    return [k for k in model.model_fields if k not in ("name", "title", "tier", "kind", "url")]
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        *_keys(WeiboSource),
+        *(f"comments.{k}" for k in WeiboComments.model_fields),
+        "crawl.weibo_comments",
+    ],
+)
+def test_weibo_option_is_documented(key: str) -> None:
+    assert f"`{key}`" in README or f"`{key.rsplit('.', 1)[-1]}`" in README

@@ -7,6 +7,7 @@ group into events → open cases with statutory clocks → alerts → digest →
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -61,7 +62,7 @@ def holding(ctx, events: list[dict], fragment: str) -> dict:  # noqa: ANN001
 
 
 def test_sample_story_is_collected_graded_routed_and_timed(sample_run) -> None:  # noqa: ANN001
-    ctx, _, out = sample_run
+    ctx, setup, out = sample_run
     assert "新入库" in out and "新事件" in out
     now = utcnow()
     events = summaries(ctx.db, now)
@@ -85,6 +86,19 @@ def test_sample_story_is_collected_graded_routed_and_timed(sample_run) -> None: 
     assert clocks["info-5h"].due_at == ev.discovered_at + timedelta(hours=5)
     assert clocks["presser-24h"].due_at == ev.discovered_at + timedelta(hours=24)
     assert "突发事件" in rain["reasons"]
+    # its hot Weibo post's comments (two hotflow pages) are read: the grade's reasons name
+    # their negative share, and the event's profile shows them and their views
+    assert re.search(r"评论负面占比 \d+%（\d+ 条评论）", rain["reasons"]), rain["reasons"]
+    profile = setup.ok("event", "profile", str(rain["id"])).stdout
+    assert "网民评论：已读取" in profile and "评论观点：" in profile
+    assert "江边老住户（赞 2,861）：临江路隧道年年下雨年年淹" in profile
+    with ctx.db.session() as s:
+        hot = s.scalars(select(Mention).where(Mention.url.endswith("/5039112233440005"))).one()
+        assert hot.event_id == rain["id"] and hot.extra["comments_read"] == 23
+        # the long complaint about 青峰山, read whole from statuses/extend
+        long = s.scalars(select(Mention).where(Mention.url.endswith("/5039112233440003"))).one()
+        assert long.extra["full_text"] is True and "全文" not in long.text
+        assert long.text.endswith("别让青峰山的好风景被这样的管理毁了。#云川旅游#")
 
     # The overcharging complaint: one event across board, Weibo and the news portal.
     fee = detail[holding(ctx, events, "青峰山景区停车场乱收费")["id"]]

@@ -51,6 +51,7 @@ def stored_mention(session: Session, mention_id: int) -> dict[str, Any]:
         "negative": m.negative,
         "grade": m.grade,
         "full_text": extra.get("full_text"),
+        "full_text_error": extra.get("full_text_error"),
         "comments_error": extra.get("comments_error"),
         "comments": [
             {
@@ -95,7 +96,8 @@ def mention_show(obj: Obj, mention_id: int, as_json: bool) -> None:
     if m["event_id"]:
         click.echo(f"所属事件：#{m['event_id']}")
     if m["full_text"] is False:
-        click.echo("注意：未能读取长微博全文，下面是列表中截断的正文。")
+        why = f"（{m['full_text_error']}）" if m["full_text_error"] else ""
+        click.echo(f"注意：未能读取长微博全文{why}，下面是列表中截断的正文。")
     click.echo("")
     click.echo(m["text"])
     if m["comments_error"]:

@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from monitor.config.channels import ChannelsConfig
-from monitor.config.sources import SOURCE_TIERS, SourcesConfig
+from monitor.config.sources import SOURCE_TIERS, SourcesConfig, WeiboComments
 from monitor.config.types import Duration, Grade, Strict
 
 # heat points per source tier: central media > provincial > local > self-media
@@ -68,6 +68,9 @@ class CrawlConfig(Strict):
     # its distinctive terms are searched on the Weibo sources every `emergency_interval`
     emergency_interval: Duration = timedelta(minutes=10)
     emergency_min_grade: Grade = "II"
+    # the hot comments read under Weibo posts, for every Weibo source (a source's own
+    # `comments:` overrides these key by key): see WeiboComments in sources.py
+    weibo_comments: WeiboComments = WeiboComments()
 
 
 class IntervalConfig(Strict):

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from monitor.config.types import Duration, Strict
+from monitor.config.types import Duration, Grade, Strict
 
 SOURCE_TIERS = ("central", "provincial", "local", "self_media", "government")
 
@@ -144,6 +144,37 @@ class WeiboAccount(Strict):
         return v
 
 
+class WeiboComments(Strict):
+    """The hot comments read under Weibo posts (m.weibo.cn comments/hotflow), at most `max`.
+
+    A post seen for the first time is read when it has `min_count` comments or more (its
+    grade is not known yet: it is scored after it is stored). A post stored before is read
+    again, on each crawl that finds it, while its event is open and either it has
+    `min_count` comments or its event is graded `min_grade` or above. Set for every Weibo
+    source in service.yaml (`crawl.weibo_comments`) and per source (`comments:`), key by key.
+    """
+
+    enabled: bool = True
+    min_count: int = Field(50, ge=0)
+    min_grade: Grade = "III"
+    max: int = Field(100, ge=1, le=1000)
+
+    def over(self, defaults: WeiboComments) -> WeiboComments:
+        """These options, each key not set here taken from `defaults`."""
+        return defaults.model_copy(update={k: getattr(self, k) for k in self.model_fields_set})
+
+
+def _template(v: str | None, *needed: str) -> str | None:
+    if v is None:
+        return v
+    if not v.startswith(("http://", "https://")):
+        raise ValueError(f"应为 http:// 或 https:// 开头的网址模板，实际为 {v!r}")
+    missing = [n for n in needed if n not in v]
+    if missing:
+        raise ValueError(f"网址模板中须含 {'、'.join(missing)}，实际为 {v!r}")
+    return v
+
+
 class WeiboSource(SourceBase):
     kind: Literal["weibo"]
     # Keyword search (url holds {keyword}) or account timelines (url holds {uid}, e.g.
@@ -157,6 +188,24 @@ class WeiboSource(SourceBase):
     # max_pages is split in two, so a busy keyword is not capped at 50 pages.
     window: Duration | None = None
     lookback: Duration = timedelta(hours=24)
+    # m.weibo.cn's other endpoints, as URL templates; each defaults to the site and path
+    # prefix of `url` (for m.weibo.cn: https://m.weibo.cn/statuses/extend?id={id}, the
+    # post's own https://m.weibo.cn/detail/{id}, and
+    # https://m.weibo.cn/comments/hotflow?id={id}&mid={mid}&max_id_type=0).
+    full_text_url: str | None = None  # a long post's (isLongText) full text
+    detail_url: str | None = None  # the post's page: the full text when full_text_url fails
+    comments_url: str | None = None  # its hot comments, paged by max_id
+    comments: WeiboComments = WeiboComments()
+
+    @field_validator("full_text_url", "detail_url")
+    @classmethod
+    def _by_id(cls, v: str | None) -> str | None:
+        return _template(v, "{id}")
+
+    @field_validator("comments_url")
+    @classmethod
+    def _comments_at(cls, v: str | None) -> str | None:
+        return _template(v, "{id}")
 
     @model_validator(mode="after")
     def _window(self) -> WeiboSource:

@@ -1,5 +1,7 @@
 """Weibo through the m.weibo.cn JSON API: keyword search (containerid=100103type=1&q=…)
-here, account timelines (containerid=107603UID) in weibo_timeline.py; one mblog parser."""
+here, account timelines (containerid=107603UID) in weibo_timeline.py; one mblog parser.
+A post's full text (weibo_longtext.py) and hot comments (weibo_comments.py) are read before
+it is yielded."""
 
 from __future__ import annotations
 
@@ -13,23 +15,28 @@ from urllib.parse import quote, urlsplit
 from scrapy.http import Response
 
 from monitor.clock import BEIJING, utcnow
+from monitor.config.sources import WeiboComments
 from spiders.items import MentionItem
 from spiders.kinds.base import SourceSpider, html_to_text
+from spiders.kinds.weibo_answer import REDIRECTS
+from spiders.kinds.weibo_comments import WeiboCommentsMixin
+from spiders.kinds.weibo_longtext import LongTextMixin, title_of
 from spiders.kinds.weibo_timeline import TimelineMixin
 
 _API_PATH = "/api/container/"
-_TITLE_CHARS = 40
 # Search windows are whole hours (the form m.weibo.cn's timescope takes), so no window is
 # split below one hour.
 MIN_WINDOW = 3600
 Window = tuple[int, int]  # [start, end) as Unix seconds
+Post = tuple[MentionItem, dict[str, Any]]  # an item, and what is known of the post to read more
 _WAN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*万\+?\s*$")
 
 
-class WeiboSpider(TimelineMixin, SourceSpider):
+class WeiboSpider(TimelineMixin, LongTextMixin, WeiboCommentsMixin, SourceSpider):
     kind = "weibo"
     description = (
-        "微博关键词搜索和账号主页：逐个关键词或账号翻页，收集博文、作者、转发/评论/点赞数和转发来源"
+        "微博关键词搜索和账号主页：逐个关键词或账号翻页，收集博文、作者、转发/评论/点赞数和转发来源，"
+        "长微博读取全文，评论多的博文读取热门评论"
     )
 
     def __init__(
@@ -37,6 +44,7 @@ class WeiboSpider(TimelineMixin, SourceSpider):
         source: Any,
         cookie: str | None = None,
         keywords: list[str] | None = None,
+        comment_defaults: WeiboComments | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(source, **kwargs)
@@ -49,7 +57,16 @@ class WeiboSpider(TimelineMixin, SourceSpider):
         prefix = parts.path.split(_API_PATH, 1)[0] if _API_PATH in parts.path else ""
         # m.weibo.cn/api/container/getIndex -> m.weibo.cn/detail/ID; the sample site's
         # /weibo/api/container/getIndex -> /weibo/detail/ID.
-        self.detail_base = f"{parts.scheme}://{parts.netloc}{prefix}/detail/"
+        site = f"{parts.scheme}://{parts.netloc}{prefix}"
+        self.detail_base = f"{site}/detail/"
+        # the other endpoints default to the same site: m.weibo.cn, or the sample's /weibo
+        self.full_text_template = source.full_text_url or f"{site}/statuses/extend?id={{id}}"
+        self.detail_template = source.detail_url  # None: the post's own URL
+        self.comments_template = (
+            source.comments_url or f"{site}/comments/hotflow?id={{id}}&mid={{mid}}&max_id_type=0"
+        )
+        # service.yaml's crawl.weibo_comments, under the source's own `comments:` keys
+        self.comment_options = source.comments.over(comment_defaults or WeiboComments())
 
     async def start(self) -> AsyncIterator[Any]:
         for account in self.source.accounts:
@@ -80,18 +97,42 @@ class WeiboSpider(TimelineMixin, SourceSpider):
             url, self.parse, {"keyword": keyword, "page": page, "window": window}
         )
 
-    def api_request(self, url: str, callback: Any, cb_kwargs: dict[str, Any]) -> Any:
+    def api_request(self, url: str, callback: Any, cb_kwargs: dict[str, Any], **kwargs: Any) -> Any:
         """A request to the JSON API as the mobile site sends it, with the cookie if set."""
         headers = {
             "Accept": "application/json, text/plain, */*",
             "X-Requested-With": "XMLHttpRequest",
             "MWeibo-Pwa": "1",
+            **kwargs.pop("headers", {}),
         }
-        meta: dict[str, Any] = {}
+        meta: dict[str, Any] = kwargs.pop("meta", {})
         if self.cookie:
             headers["Cookie"] = self.cookie
             meta["dont_merge_cookies"] = True  # send the configured cookie exactly as given
-        return self.request(url, callback, headers=headers, meta=meta, cb_kwargs=cb_kwargs)
+        return self.request(
+            url, callback, headers=headers, meta=meta, cb_kwargs=cb_kwargs, **kwargs
+        )
+
+    def chain_request(
+        self, url: str, callback: Any, errback: Any, html: bool = False, **cb_kwargs: Any
+    ) -> Any:
+        """A request for more of a post being read (its full text, its comments), the post
+        carried along in `cb_kwargs["item"]`. Never dropped as a duplicate (the post would
+        go with it), and a redirect is an answer, not followed (m.weibo.cn redirects to
+        its login site)."""
+        item = cb_kwargs["item"]
+        headers = {"Referer": str(item["url"])}
+        if html:
+            headers["Accept"] = "text/html,application/xhtml+xml,*/*;q=0.8"
+        return self.api_request(
+            url,
+            callback,
+            cb_kwargs,
+            errback=errback,
+            dont_filter=True,
+            headers=headers,
+            meta={"dont_redirect": True, "handle_httpstatus_list": REDIRECTS},
+        )
 
     def answer(self, response: Response) -> dict | None:
         """The `data` of the API's JSON answer (its `cards` a list), or None when the answer
@@ -122,8 +163,8 @@ class WeiboSpider(TimelineMixin, SourceSpider):
         if data is None:
             return
         blogs = list(mblogs(data["cards"]))
-        for mblog in blogs:
-            yield from self.posts(response, mblog, {"keyword": keyword})
+        found = [p for mblog in blogs for p in self.posts(response, mblog, {"keyword": keyword})]
+        yield from self.in_order(found)
         # No cards means past the last page (the API answers ok=0 "这里还没有内容").
         if not blogs or "{page}" not in self.source.url:
             return
@@ -137,17 +178,49 @@ class WeiboSpider(TimelineMixin, SourceSpider):
             yield self._page(keyword, 1, (window[0], middle))
             yield self._page(keyword, 1, (middle, window[1]))
 
-    def posts(self, response: Response, mblog: dict, via: dict[str, Any]) -> Iterator[MentionItem]:
-        """The post and, for a repost, the original it reposts (each once per crawl);
-        `via` (the keyword or account it was found by) goes into `extra`."""
+    def posts(self, response: Response, mblog: dict, via: dict[str, Any]) -> list[Post]:
+        """The post and, for a repost, the original it reposts first (each once per crawl),
+        as (item, what more to read of it); `via` (the keyword or account it was found by)
+        goes into `extra`."""
+        out = []
         original = mblog.get("retweeted_status")
         reposted_from = None
         if isinstance(original, dict) and original.get("id"):
             reposted_from = self.url_of(original)
             if str(original["id"]) not in self.seen:
-                yield self._item(response, original, None, via)
+                out.append(self._post(self._item(response, original, None, via), original))
         if mblog.get("id") and str(mblog["id"]) not in self.seen:
-            yield self._item(response, mblog, reposted_from, via)
+            out.append(self._post(self._item(response, mblog, reposted_from, via), mblog))
+        return out
+
+    @staticmethod
+    def _post(item: MentionItem, mblog: dict) -> Post:
+        return item, {
+            "id": str(mblog["id"]),
+            "mid": str(mblog.get("mid") or mblog["id"]),
+            "long": bool(mblog.get("isLongText")),
+            "comments": parse_count(mblog.get("comments_count")) or 0,
+        }
+
+    def in_order(self, found: list[Post]) -> Iterator[Any]:
+        """A page's posts handed on in the page's order, an original before its repost:
+        analysis takes the posts of one answer in the order they are stored, and a repost
+        joins its original's event only when the original is there first. A post that
+        lacks something (its full text, its comments) is read before the next one is
+        handed on: the request carries the rest of the page (`post["rest"]`) along."""
+        for k, (item, post) in enumerate(found):
+            post["rest"] = found[k + 1 :]
+            outcome = self.full_text(item, post)
+            yield outcome
+            if not isinstance(outcome, MentionItem):
+                return
+
+    def next_step(self, outcome: Any, post: dict[str, Any]) -> Iterator[Any]:
+        """What follows a step of reading a post: its next request, or, the post done,
+        the post and the rest of its page."""
+        yield outcome
+        if isinstance(outcome, MentionItem):
+            yield from self.in_order(post.get("rest") or [])
 
     def url_of(self, mblog: dict) -> str:
         return f"{self.detail_base}{mblog['id']}"
@@ -161,7 +234,7 @@ class WeiboSpider(TimelineMixin, SourceSpider):
         return self.item(
             response,
             url=self.url_of(mblog),
-            title=_title(text),
+            title=title_of(text),
             text=text,
             author=user.get("screen_name"),
             site="新浪微博",
@@ -206,11 +279,6 @@ def parse_count(value: Any) -> int | None:
         return int(text)
     m = _WAN.match(str(value))
     return round(float(m.group(1)) * 10_000) if m else None
-
-
-def _title(text: str) -> str:
-    first = text.split("\n", 1)[0]
-    return first if len(first) <= _TITLE_CHARS else first[:_TITLE_CHARS] + "…"
 
 
 def _stamp(ts: int) -> str:

@@ -52,6 +52,7 @@ class TimelineMixin:
         fetched_at = response.meta.setdefault("yuqing_fetched_at", utcnow())
         cutoff = fetched_at - self.source.lookback
         caught_up = False
+        found = []
         for mblog in blogs:
             when = parse_published(str(mblog.get("created_at") or ""), fetched_at)
             too_old = when is not None and when < cutoff
@@ -63,7 +64,8 @@ class TimelineMixin:
             if too_old:
                 continue
             # A stored post is read again all the same: its counts have moved on.
-            yield from self.posts(response, mblog, {"account": uid})  # type: ignore[attr-defined]
+            found += self.posts(response, mblog, {"account": uid})  # type: ignore[attr-defined]
+        yield from self.in_order(found)  # type: ignore[attr-defined]
         if caught_up or page >= self.source.max_pages:
             return
         since_id = (data.get("cardlistInfo") or {}).get("since_id")

@@ -1,4 +1,5 @@
-"""A recording HTTP server on loopback that answers from a script of responses."""
+"""A recording HTTP server on loopback that answers POST and GET from a script of responses
+(or a responder function)."""
 
 from __future__ import annotations
 
@@ -63,6 +64,9 @@ def fake_http(
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
             self.wfile.write(payload)
+
+        # a GET is answered the same way (its body empty): the fake APIs crawled by spiders
+        do_GET = do_POST  # noqa: N815
 
         def log_message(self, *args: Any) -> None:
             pass
