@@ -20,9 +20,15 @@ from /proc (they run on the same cores; other clients' work is counted too). Run
          into SQLite and, when the server answers, into PostgreSQL (YUQING_BENCH_PG); in
          distributed mode each crawler process is meant to take one core, so scoring is
          left to the analysis stage (`crawl.score_while_crawling: auto`)
+  weibo off / on  a Weibo search source on a loopback m.weibo.cn (WEIBO_POSTS posts, ten a
+         page, every one with 500 comments, one in five `isLongText` with its full text
+         from statuses/extend), `yuqing crawl --no-analyse` with `comments.enabled` off,
+         then on (100 hot comments a post over five hotflow pages of 20, each stored):
+         the cost per post of reading its comments, side by side
 The machine is shared, so each pair is run ROUNDS times, interleaved (bare, full, bare,
 full, ...), and the best round of each is compared; every round's time is printed too.
-Usage: python bench/crawl.py [PAGES] [--rounds N] [--only single|redis]   (5000, 2, both)
+Usage: python bench/crawl.py [PAGES] [--rounds N] [--only single|redis|weibo]
+       [--weibo-posts N]   (5000, 2, all three, 300)
 """
 
 from __future__ import annotations
@@ -39,16 +45,19 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = 5000
 ROUNDS = 2
+WEIBO_POSTS = 300
+COMMENT_PAGES, PAGE_COMMENTS = 5, 20  # 100 comments a post: comments.max's default
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 PG_URL = os.environ.get("YUQING_BENCH_PG", "postgresql+psycopg://root@127.0.0.1:5432/test")
 _WORD_LINE = (
@@ -92,11 +101,15 @@ class Site:
     """The fixture site on loopback. It stands in for remote servers, yet runs on the two
     cores the crawlers share, so it should cost them as little as it can: every response
     is built once, and a small asyncio protocol answers GETs on kept-alive connections
-    (http.server parsed each request's headers with the email package, ~0.2 ms a page)."""
+    (http.server parsed each request's headers with the email package, ~0.2 ms a page).
+    `route` answers the paths not in `pages` (the Weibo API's, by their query)."""
 
-    def __init__(self, pages: dict[str, bytes]) -> None:
+    def __init__(
+        self, pages: dict[str, bytes], route: Callable[[bytes], bytes | None] | None = None
+    ) -> None:
         self.responses = {path.encode(): _response(200, body) for path, body in pages.items()}
         self.missing = _response(404, b"")
+        self.route = route
         self.loop = asyncio.new_event_loop()
         self.server = self.loop.run_until_complete(
             self.loop.create_server(lambda: _Http(self), "127.0.0.1", 0)
@@ -104,6 +117,12 @@ class Site:
         self.port = self.server.sockets[0].getsockname()[1]
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
+
+    def answer(self, path: bytes) -> bytes:
+        found = self.responses.get(path)
+        if found is None and self.route is not None:
+            found = self.route(path)
+        return found if found is not None else self.missing
 
     def close(self) -> None:
         self.loop.call_soon_threadsafe(self.loop.stop)
@@ -135,7 +154,82 @@ class _Http(asyncio.Protocol):
             parts = request.split(b"\r\n", 1)[0].split(b" ")
             path = parts[1] if len(parts) > 2 else b""
             assert self.transport is not None
-            self.transport.write(self.site.responses.get(path, self.site.missing))
+            self.transport.write(self.site.answer(path))
+
+
+def weibo_answers(posts: int) -> dict[tuple[str, ...], bytes]:
+    """m.weibo.cn's answers for `posts` posts: search pages of ten, the long posts' full
+    texts, every post's hotflow pages (each names the next page's max_id, the last 0)."""
+    rng = random.Random(11)
+    answers: dict[tuple[str, ...], bytes] = {}
+
+    def said(n: int) -> str:
+        return "".join(rng.choice(WORDS) for _ in range(n))
+
+    pages = (posts + 9) // 10
+    for page in range(1, pages + 1):
+        cards = []
+        for i in range((page - 1) * 10, min(page * 10, posts)):
+            pid = str(5200000000000000 + i)
+            text = "，".join(said(12) for _ in range(12)) + "。"
+            long = i % 5 == 0
+            shown = f'{text[:140]} ...<a href="/status/{pid}">全文</a>' if long else text[:140]
+            blog = {
+                "id": pid,
+                "mid": pid,
+                "created_at": f"{i % 50 + 1}分钟前",
+                "text": shown,
+                "isLongText": long,
+                "user": {"id": 6200000000 + i, "screen_name": f"网友{i}"},
+                "reposts_count": 10,
+                "comments_count": 500,
+                "attitudes_count": 100,
+            }
+            cards.append({"card_type": 9, "mblog": blog})
+            if long:
+                answers[("extend", pid)] = _json({"ok": 1, "data": {"longTextContent": text}})
+            for c in range(COMMENT_PAGES):
+                comments = [
+                    {
+                        "idstr": f"{pid}{c:02d}{k:02d}",
+                        "created_at": "Sat Nov 21 10:00:00 +0800 2026",
+                        "text": said(rng.randint(6, 16)),
+                        "user": {"screen_name": f"评论者{c}{k}"},
+                        "like_count": rng.randint(0, 999),
+                    }
+                    for k in range(PAGE_COMMENTS)
+                ]
+                following = 9000 + c + 1 if c < COMMENT_PAGES - 1 else 0
+                data = {"data": comments, "max_id": following, "max_id_type": 0}
+                answers[("hotflow", pid, str(9000 + c) if c else "0")] = _json(
+                    {"ok": 1, "data": data}
+                )
+        answers[("search", str(page))] = _json({"ok": 1, "data": {"cards": cards}})
+    return answers
+
+
+def _json(value: object) -> bytes:
+    import json
+
+    return json.dumps(value, ensure_ascii=False).encode("utf-8")
+
+
+def weibo_route(answers: dict[tuple[str, ...], bytes]) -> Callable[[bytes], bytes | None]:
+    responses = {key: _response(200, body) for key, body in answers.items()}
+
+    def route(path: bytes) -> bytes | None:
+        parts = urlsplit(path.decode("latin-1"))
+        query = parse_qs(parts.query)
+        post = query.get("id", [""])[0]
+        if parts.path == "/api/container/getIndex":
+            return responses.get(("search", query.get("page", ["1"])[0]))
+        if parts.path == "/statuses/extend":
+            return responses.get(("extend", post))
+        if parts.path == "/comments/hotflow":
+            return responses.get(("hotflow", post, query.get("max_id", ["0"])[0]))
+        return None
+
+    return route
 
 
 BARE = """
@@ -231,12 +325,12 @@ def run(cmds: list[list[str]], env: dict[str, str], log: Path) -> Run:
 
 
 def prepare(
-    tmp: Path, url: str, name: str, database_url: str | None = None
+    tmp: Path, url: str, name: str, database_url: str | None = None, source: dict | None = None
 ) -> tuple[Path, dict[str, str]]:
     work = tmp / name
     config = work / "config"
     shutil.copytree(ROOT / "config", config)
-    source = {
+    source = source or {
         "name": "bench-news",
         "title": "基准新闻站",
         "kind": "news",
@@ -303,6 +397,73 @@ def pg_schema() -> Iterator[str | None]:
         admin.dispose()
 
 
+def weibo_runs(tmp: Path, posts: int) -> None:
+    """The Weibo source crawled with comments off, then on, ROUNDS times interleaved."""
+    answers = weibo_answers(posts)
+    site = Site({}, weibo_route(answers))
+    base = f"http://127.0.0.1:{site.port}"
+    long = sum(1 for key in answers if key[0] == "extend")
+    pages = (posts + 9) // 10
+    print(
+        f"weibo: {posts} posts on {pages} search pages, {long} of them long (statuses/extend), "
+        f"each with 500 comments; comments on: {COMMENT_PAGES * PAGE_COMMENTS} a post "
+        f"over {COMMENT_PAGES} hotflow pages; politeness off"
+    )
+    results: dict[bool, list[tuple[Run, int, int]]] = {False: [], True: []}
+    for r in range(ROUNDS):
+        for on in (False, True):
+            source = {
+                "name": "bench-weibo",
+                "title": "基准微博",
+                "kind": "weibo",
+                "url": base + "/api/container/getIndex?containerid=100103type%3D1%26q%3D"
+                "{keyword}&page_type=searchall&page={page}",
+                "keywords": ["云川"],
+                "max_pages": pages,
+                "comments": {"enabled": on},
+            }
+            name = f"weibo-{'on' if on else 'off'}{r}"
+            config, env = prepare(tmp, base, name, source=source)
+            done = run(
+                [yuqing(config, "crawl", "bench-weibo", "--no-analyse", "--quiet")], env, tmp / name
+            )
+            results[on].append((done, stored(env), _count(env, "mention_comments")))
+    site.close()
+    print(
+        f"{'run':<24}{'seconds':>8}{'requests':>9}{'posts':>6}{'comments':>9}"
+        f"{'ms/post':>9}{'CPU ms/post':>12}{'site CPU':>9}{'peak RSS MB':>12}  every round (s)"
+    )
+    best = {}
+    for on, runs in results.items():
+        r, kept, comments = min(runs, key=lambda x: x[0].secs)
+        best[on] = (r, kept)
+        requests = pages + long + (posts * COMMENT_PAGES if on else 0)
+        rounds = " ".join(f"{x.secs:.1f}" for x, _, _ in runs)
+        print(
+            f"{'comments on' if on else 'comments off':<24}{r.secs:>8.1f}{requests:>9}{kept:>6}"
+            f"{comments:>9}{1000 * r.secs / kept:>9.1f}{1000 * r.cpu / kept:>12.1f}"
+            f"{r.server_cpu:>9.1f}{r.rss_mb:>12}  {rounds}"
+        )
+    (off, n_off), (on_, n_on) = best[False], best[True]
+    print(
+        f"per post, comments on / off: {(on_.secs / n_on) / (off.secs / n_off):.2f}x wall time, "
+        f"{(on_.cpu / n_on) / (off.cpu / n_off):.2f}x crawler CPU "
+        f"({1000 * (on_.secs / n_on - off.secs / n_off):.1f} ms and "
+        f"{1000 * (on_.cpu / n_on - off.cpu / n_off):.1f} CPU ms more a post, for "
+        f"{COMMENT_PAGES} more requests and {COMMENT_PAGES * PAGE_COMMENTS} comments stored)"
+    )
+
+
+def _count(env: dict[str, str], table: str) -> int:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(env["DATABASE_URL"])
+    with engine.connect() as c:
+        n = int(c.execute(text(f"select count(*) from {table}")).scalar_one())
+    engine.dispose()
+    return n
+
+
 def main() -> None:
     global PAGES, ROUNDS
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
@@ -310,11 +471,17 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=ROUNDS)
     parser.add_argument(
         "--only",
-        choices=("single", "redis"),
-        help="only the one-process runs, or only the scrapy-redis ones",
+        choices=("single", "redis", "weibo"),
+        help="only the one-process runs, only the scrapy-redis ones, or only the Weibo pair",
     )
+    parser.add_argument("--weibo-posts", type=int, default=WEIBO_POSTS, help="at most 500")
     args = parser.parse_args()
     PAGES, ROUNDS = args.pages, max(1, args.rounds)
+    if args.only in (None, "weibo"):
+        with tempfile.TemporaryDirectory() as tmp_dir:
+            weibo_runs(Path(tmp_dir), min(args.weibo_posts, 500))
+        if args.only == "weibo":
+            return
     pages = build_site()
     site = Site(pages)
     url = f"http://127.0.0.1:{site.port}/list.html"
