@@ -20,9 +20,14 @@ class CrawlMemory:
     # canonical URLs stored already that are read again (Weibo posts, for their counts);
     # a newest-first listing such as an account timeline stops paging at one of them
     stored: set[str] = field(default_factory=set)
-    # stored Weibo posts whose event is open -> the event's grade: their comments are read
-    # again (WeiboComments in monitor/config/sources.py says when)
+    # stored Weibo posts and news articles whose event is open (canonical URL) -> the
+    # event's grade: their comments are read again (WeiboComments and NewsComments in
+    # monitor/config/sources.py say when)
     open_events: dict[str, str] = field(default_factory=dict)
+    # stored news articles whose event is open, as (URL as stored, the event's grade), the
+    # highest graded first, then the most comments, then the newest: their comments are
+    # read again (NewsComments in monitor/config/sources.py says which and how many)
+    open_articles: list[tuple[str, str]] = field(default_factory=list)
     # filled during the crawl: canonical URL -> (ETag, Last-Modified, sha256 of the body)
     fresh: dict[str, tuple[str | None, str | None, str | None]] = field(default_factory=dict)
     skipped: int = 0

@@ -206,6 +206,49 @@ def test_weibo_memory_holds_the_stored_posts_and_their_open_events_grades(databa
     assert memory.open_event_grade(urls[1]) is None and memory.open_event_grade(urls[2]) is None
 
 
+def test_news_memory_lists_the_open_events_articles_to_read_again(database):
+    sink = Ingest(APP, database, now=lambda: NOW)
+    urls = [f"http://news.example.cn/a/{i}.html" for i in range(6)]
+    texts = (STORY, OTHER, REPRINT, STORY + "一", OTHER + "二", REPRINT + "三")
+    for i, (url, text) in enumerate(zip(urls, texts, strict=True)):
+        sink(item(url, text, published=NOW - timedelta(hours=i), comments=10 * (i % 2)))
+    with database.session() as s:
+        events = {
+            urls[0]: ("judged", "IV"),
+            urls[1]: ("collected", "III"),  # 10 comments
+            urls[2]: ("consulting", "III"),  # none, newer than urls[4]
+            urls[3]: ("closed", "I"),
+            urls[4]: ("collected", "III"),  # none, older
+            urls[5]: ("responding", "II"),
+        }
+        for url, (state, grade) in events.items():
+            event = Event(
+                title=url,
+                state=state,
+                grade=grade,
+                origin_kind="news",
+                first_source="yunchuan-news",
+                first_url=url,
+                discovered_at=NOW,
+                last_mention_at=NOW,
+                created_at=NOW,
+                updated_at=NOW,
+            )
+            s.add(event)
+            s.flush()
+            s.scalars(select(Mention).where(Mention.url == url)).one().event_id = event.id
+    memory = load_memory(database, "yunchuan-news", "news")
+    assert all(memory.is_done(u) for u in urls)  # not fetched again from the list page
+    # read again for their comments: the highest graded, then most comments, then newest
+    assert memory.open_articles == [
+        (urls[5], "II"),
+        (urls[1], "III"),
+        (urls[2], "III"),
+        (urls[4], "III"),
+        (urls[0], "IV"),
+    ]
+
+
 def test_evidence_older_than_the_retention_is_dropped_mention_kept(database):
     from monitor.evidence import drop_expired
 
