@@ -9,7 +9,7 @@ import pytest
 from monitor.cli import cli
 from monitor.config.channels import Channel
 from monitor.config.loader import FILES
-from monitor.config.sources import Source, WeiboComments, WeiboSource
+from monitor.config.sources import NewsComments, Source, WeiboComments, WeiboSource
 from tests.helpers.configs import REPO
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
@@ -67,4 +67,9 @@ def _keys(model) -> list[str]:  # noqa: ANN001
     ],
 )
 def test_weibo_option_is_documented(key: str) -> None:
+    assert f"`{key}`" in README or f"`{key.rsplit('.', 1)[-1]}`" in README
+
+
+@pytest.mark.parametrize("key", [f"comments.{k}" for k in NewsComments.model_fields])
+def test_news_comment_option_is_documented(key: str) -> None:
     assert f"`{key}`" in README or f"`{key.rsplit('.', 1)[-1]}`" in README

@@ -54,8 +54,14 @@ COMMENT_FIELDS = ("id", "author", "time", "text", "likes")
 class NewsComments(Strict):
     """An article's comments (跟帖): where their count is shown, and where they are read,
     on the article page (CSS selectors, `item` and the fields inside it) or from the
-    site's comment API (`api`, a URL template). Read when the article is first stored and
-    again while its event is open and graded 较大 or above."""
+    site's comment API (`api`, a URL template).
+
+    Read when the article is first stored, and again on later crawls while its event is
+    open and graded `min_grade` (III, 较大) or above, as WeiboComments' `min_grade`: the
+    article page is fetched again (it need not be on the list page any more) and its
+    comments read as the first time. At most `max_refresh` articles a crawl, the highest
+    graded first, then those with the most comments, then the newest.
+    """
 
     count: str | None = None  # CSS of the count shown; default: found in the page's text
     # on the page: each comment is an `item`; the others are read inside it
@@ -80,6 +86,8 @@ class NewsComments(Strict):
     }
     max: int = Field(100, ge=1, le=1000)
     max_pages: int = Field(5, ge=1, le=50)
+    min_grade: Grade = "III"
+    max_refresh: int = Field(20, ge=0, le=500)  # 0: never read again
 
     @model_validator(mode="before")
     @classmethod

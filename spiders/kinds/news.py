@@ -25,10 +25,15 @@ _MIN_BODY = 20
 
 class NewsSpider(NewsCommentsMixin, SourceSpider):
     kind = "news"
-    description = "新闻网站：从列表页进入文章页，提取标题、正文、来源和发布时间（支持 GBK 编码）"
+    description = (
+        "新闻网站：从列表页进入文章页，提取标题、正文、来源和发布时间（支持 GBK 编码），"
+        "配置了评论时读取跟帖，事件未办结且等级较高的文章再次读取跟帖"
+    )
 
     async def start(self) -> AsyncIterator[Any]:
         yield self.request_changed(self.source.url, self.parse)
+        for request in self.refresh_requests():  # open events' articles, for their comments
+            yield request
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         if not isinstance(response, TextResponse):
@@ -53,7 +58,11 @@ class NewsSpider(NewsCommentsMixin, SourceSpider):
                 f"匹配的文章链接（{response.url}）"
             )
 
-    def parse_article(self, response: Response, list_url: str) -> Iterator[MentionItem]:
+    def parse_article(
+        self, response: Response, list_url: str | None = None
+    ) -> Iterator[MentionItem]:
+        """An article, from the list page (`list_url`) or, stored before, read again for
+        its comments (news_comments.py)."""
         if not isinstance(response, TextResponse):
             self.problem(f"文章页不是网页（{response.url}）")
             return
@@ -63,9 +72,8 @@ class NewsSpider(NewsCommentsMixin, SourceSpider):
         if fields is None:
             self.problem(f"文章页中没有找到标题和正文（{response.url}）")
             return
-        item = self.item(
-            response, **fields, extra={"list_url": list_url, "encoding": response.encoding}
-        )
+        extra = {"list_url": list_url} if list_url else {}
+        item = self.item(response, **fields, extra={**extra, "encoding": response.encoding})
         yield from self.with_comments(response, item)
 
 

@@ -4,6 +4,14 @@ on the article page (CSS selectors) or from the site's comment API (JSON, paged)
 The article is yielded once, after its comments are read. A comment API that fails
 part-way is a source problem, never a lost article: the article is kept with the comments
 read so far, and `extra["comments_error"]` and the source's errors say what failed.
+
+On later crawls the articles stored whose event is open and graded `min_grade` or above
+(the crawl memory's `open_articles`, list page or not) are fetched again, at most
+`max_refresh` of them, and their comments read the same way, through the source's own
+crawler and so its rate limits. The article is stored already: storing it again only
+brings its counts and comments up to date (pipeline/comments.py, by the site's comment id)
+and marks its event's comment figures for the analysis stage to sum again. A failure then
+keeps the comments stored before.
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ from parsel import Selector
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
+from monitor.config.types import at_least
 from spiders.items import MentionItem
 from spiders.kinds.base import (
     css_nodes,
@@ -104,10 +113,33 @@ def _text_id(text: str) -> str:
 
 
 class NewsCommentsMixin:
-    """The comment half of NewsSpider (which supplies request, problem, source)."""
+    """The comment half of NewsSpider (which supplies request, problem, source, memory
+    and parse_article)."""
 
     source: Any
+    memory: Any
     comment_requests = 0
+
+    def refresh_requests(self) -> list[Any]:
+        """Requests for the stored articles whose comments are read again in this crawl:
+        event open and graded `min_grade` or above, the first `max_refresh` of them."""
+        opts = self.source.news.comments
+        if opts is None or not opts.reads:
+            return []
+        due = [url for url, grade in self.memory.open_articles if at_least(grade, opts.min_grade)]
+        return [
+            self.request(  # type: ignore[attr-defined]
+                url,
+                self.parse_article,  # type: ignore[attr-defined]
+                errback=self.refresh_failed,
+            )
+            for url in due[: opts.max_refresh]
+        ]
+
+    def refresh_failed(self, failure: Failure) -> None:
+        self.problem(  # type: ignore[attr-defined]
+            f"重读已存文章的评论时文章页抓取失败：{describe_failure(failure)}；已存的评论保留"
+        )
 
     def with_comments(self, response: TextResponse, item: MentionItem) -> Iterator[Any]:
         """The article as an item, or the first request for its comments carrying it."""
@@ -183,7 +215,14 @@ class NewsCommentsMixin:
         yield self._comments_failed(kwargs["item"], kwargs["read"], what)
 
     def _comments_failed(self, item: MentionItem, read: list[dict], what: str) -> MentionItem:
-        self.problem(f"{what}；文章已保存，评论只读到 {len(read)} 条")  # type: ignore[attr-defined]
+        if self.memory.is_done(item["url"]):  # read again: the comments stored before stand
+            said = (
+                f"重读已存文章 {item['url']} 的评论时{what}；"
+                f"已存的评论保留，本次读到 {len(read)} 条"
+            )
+        else:
+            said = f"{what}；文章已保存，评论只读到 {len(read)} 条"
+        self.problem(said)  # type: ignore[attr-defined]
         item["hot_comments"] = read
         item["extra"] = {**(item.get("extra") or {}), "comments_error": what}
         return item
