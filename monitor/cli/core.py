@@ -39,23 +39,13 @@ def check_config(obj: Obj) -> None:
 
 
 @cli.command()
-@click.option(
-    "--config",
-    "config",
-    type=click.Path(file_okay=False),
-    help="配置目录（同 yuqing --config DIR init）；不存在或为空时先写入一份初始配置。",
-)
-@click.pass_context
-def init(click_ctx: click.Context, config: str | None) -> None:
-    """写入初始配置（配置目录不存在或为空时），创建或升级数据库结构，并同步部门和信息源。"""
+@click.pass_obj
+def init(obj: Obj) -> None:
+    """写入初始配置（--config 目录不存在或为空时），创建或升级数据库结构，同步部门和信息源。"""
     from monitor.config.starter import write_starter
     from monitor.service import prepare
     from monitor.storage.migrate import upgrade
 
-    obj: Obj = click_ctx.obj
-    if config is not None:
-        group = click_ctx.parent
-        obj.choose_config(config, group.get_parameter_source("config") if group else None)
     if obj.config is not None:
         folder = Path(obj.config)
         if write_starter(folder):
