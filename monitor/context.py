@@ -29,7 +29,7 @@ class Context:
 
     @cached_property
     def book(self) -> DeadlineBook:
-        return DeadlineBook(self.app.settings)
+        return DeadlineBook(self.app.settings, self.app.config_dir)
 
     @cached_property
     def scorer(self) -> Scorer:

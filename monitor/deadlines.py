@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 
 from monitor.clock import beijing
 from monitor.config.models import Settings
@@ -11,8 +12,10 @@ from workflow.clocks import ClockRule, ClockSpec, Due, due_time, select_clocks
 
 
 class DeadlineBook:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, config_dir: Path | None = None) -> None:
+        """`config_dir`: the folder the settings were read from, named in the warnings."""
         d = settings.deadlines
+        self.deadlines_yaml = str(config_dir / "deadlines.yaml") if config_dir else "deadlines.yaml"
         self.calendar = WorkCalendar(
             extra_holidays=[date.fromisoformat(x) for x in d.calendar.extra_holidays],
             extra_workdays=[date.fromisoformat(x) for x in d.calendar.extra_workdays],
@@ -53,6 +56,6 @@ class DeadlineBook:
         ys = "、".join(str(y) for y in missing)
         return (
             f"工作日历缺少 {ys} 年的官方节假日数据：工作日时限按周末休息计算，"
-            "并采用 config/deadlines.yaml 中 calendar.extra_holidays / extra_workdays "
+            f"并采用 {self.deadlines_yaml} 中 calendar.extra_holidays / extra_workdays "
             "列出的节假日和调休日。请在国务院办公厅公布安排后补充。"
         )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date, datetime
 
 import pytest
 
 from monitor.config import load_config
+from monitor.context import Context
 from monitor.deadlines import DeadlineBook
 from monitor.errors import ConfigError
 from tests.helpers.configs import CONFIG, config_case
@@ -92,6 +94,14 @@ def test_fallback_warning_names_the_missing_year() -> None:
     book = DeadlineBook(load_config(CONFIG, environ={}).settings)
     assert "2027" in (book.fallback_warning(bj("2026-12-01 10:00")) or "")
     assert book.fallback_warning(bj("2026-03-01 10:00")) is None
+
+
+def test_fallback_warning_names_the_config_folder_in_use(tmp_path) -> None:
+    folder = tmp_path / "agency"
+    shutil.copytree(CONFIG, folder, ignore=shutil.ignore_patterns("examples"))
+    warning = Context.load(folder).book.fallback_warning(bj("2026-12-01 10:00")) or ""
+    assert f"采用 {folder / 'deadlines.yaml'} 中 calendar.extra_holidays" in warning
+    assert "config/deadlines.yaml" not in warning
 
 
 RULES = (

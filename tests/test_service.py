@@ -8,6 +8,8 @@ import socket
 import time
 import urllib.request
 
+import pytest
+
 from tests.helpers.cli import Setup, prepare
 
 
@@ -63,6 +65,7 @@ def test_service_runs_the_sample_end_to_end_and_stops_cleanly(tmp_path) -> None:
         output = _stop(setup, proc, signal.SIGINT, log)
     assert "【新舆情事件】" in output and "研判依据：" in output
     assert "发布权威信息" in output  # the 5-hour clock of the rainstorm emergency
+    assert f"（{setup.config / 'service.yaml'} 中 sample_site.enabled 可关闭）" in output
 
 
 def test_sigterm_stops_the_service_cleanly(tmp_path) -> None:
@@ -77,13 +80,21 @@ def test_sigterm_stops_the_service_cleanly(tmp_path) -> None:
     _stop(setup, proc, signal.SIGTERM, log)
 
 
-def test_a_taken_port_is_a_clear_error_not_a_traceback(tmp_path) -> None:
+@pytest.mark.parametrize("which", ["web", "sample_site"])
+def test_a_taken_port_is_a_clear_error_not_a_traceback(tmp_path, which: str) -> None:
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
-        setup = prepare(tmp_path, web_port=busy.getsockname()[1])
+        port = busy.getsockname()[1]
+        setup = (
+            prepare(tmp_path, web_port=port)
+            if which == "web"
+            else prepare(tmp_path, sample_port=port)
+        )
         setup.ok("init")
         done = setup.run("run", timeout=60)
     assert done.returncode == 2
-    assert f"127.0.0.1:{setup.web_port}" in done.stderr and "web.port" in done.stderr
     assert "Traceback" not in done.stderr
+    # the config folder in use, not the checkout's config/
+    assert f"127.0.0.1:{port}" in done.stderr
+    assert f"请停止它，或修改 {setup.config / 'service.yaml'} 中的 {which}.port。" in done.stderr

@@ -27,7 +27,7 @@ def sources(obj: Obj, as_json: bool) -> None:
         click.echo(json.dumps(out, ensure_ascii=False, indent=2, default=_iso))
         return
     if not out:
-        click.echo("没有信息源。请在 config/sources.yaml 中添加。")
+        click.echo(f"没有信息源。请在 {ctx.app.config_dir / 'sources.yaml'} 中添加。")
     for r in out:
         off = "" if r["enabled"] or r["kind"] == "manual" else "（已停用）"
         click.echo(f"{r['name']}  {r['title']}（{r['kind']}）{off}  [{r['status']}]")

@@ -43,7 +43,7 @@ def check_config(obj: Obj) -> None:
 def init(obj: Obj) -> None:
     """写入初始配置（--config 目录不存在或为空时），创建或升级数据库结构，同步部门和信息源。"""
     from monitor.config.starter import write_starter
-    from monitor.service import prepare
+    from monitor.service.run import prepare
     from monitor.storage.migrate import upgrade
 
     if obj.config is not None:
@@ -64,7 +64,7 @@ def init(obj: Obj) -> None:
 @click.pass_obj
 def run(obj: Obj) -> None:
     """启动服务：定时采集、分析、预警、日报和网页控制台。"""
-    from monitor.service import run_service
+    from monitor.service.run import run_service
 
     run_service(obj.ctx, click.echo)
 

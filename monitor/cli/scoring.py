@@ -76,7 +76,8 @@ def sentiment_train(obj: Obj, epochs: int) -> None:
     ctx = obj.ctx
     if ctx.settings.scoring.sentiment.model != "linear":
         raise YuqingError(
-            "config/scoring.yaml 中 sentiment.model 为 snownlp：只有 linear 模型可以重新训练。"
+            f"{ctx.app.config_dir / 'scoring.yaml'} 中 sentiment.model 为 snownlp："
+            "只有 linear 模型可以重新训练。"
         )
     require_migrated(ctx.db)
     with ctx.db.session() as s:

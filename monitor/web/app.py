@@ -127,7 +127,7 @@ def create_app(
     app.state.config = app_config
     app.state.db = db
     app.state.now = now
-    app.state.book = DeadlineBook(app_config.settings)
+    app.state.book = DeadlineBook(app_config.settings, app_config.config_dir)
     app.state.sessions = SessionStore(db, now)
     app.include_router(account.router)
     app.include_router(slack_actions_router)  # signed by Slack, not a user login

@@ -7,6 +7,7 @@ import signal
 import socket
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import uvicorn
 
@@ -17,7 +18,7 @@ from monitor.context import Context
 from monitor.errors import YuqingError
 from monitor.notify.channels import build_channels
 from monitor.pipeline.store import ensure_source
-from monitor.scheduler import build_scheduler
+from monitor.service.scheduler import build_scheduler
 from monitor.storage.migrate import require_migrated
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def check_port(host: str, port: int, key: str) -> None:
+def check_port(host: str, port: int, key: str, file: Path) -> None:
     """Fail before starting anything when a port is taken, naming the setting to change."""
     with socket.socket() as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -52,7 +53,7 @@ def check_port(host: str, port: int, key: str) -> None:
         except OSError as e:
             raise YuqingError(
                 f"无法使用 {host}:{port}（{e.strerror}）：可能已有一个 yuqing 在运行，"
-                f"或其他程序占用了该端口。请停止它，或修改 config/service.yaml 中的 {key}。"
+                f"或其他程序占用了该端口。请停止它，或修改 {file} 中的 {key}。"
             ) from None
 
 
@@ -60,9 +61,10 @@ def run_service(ctx: Context, say: Callable[[str], None]) -> None:
     require_migrated(ctx.db)
     prepare(ctx)
     svc = ctx.settings.service
-    check_port(svc.web.host, svc.web.port, "web.port")
+    service_yaml = ctx.app.config_dir / "service.yaml"
+    check_port(svc.web.host, svc.web.port, "web.port", service_yaml)
     if svc.sample_site.enabled:
-        check_port(svc.sample_site.host, svc.sample_site.port, "sample_site.port")
+        check_port(svc.sample_site.host, svc.sample_site.port, "sample_site.port", service_yaml)
     warning = ctx.book.fallback_warning(utcnow())
     if warning:
         say("注意：" + warning)
@@ -75,7 +77,7 @@ def run_service(ctx: Context, say: Callable[[str], None]) -> None:
         sample, _ = serve(svc.sample_site.host, svc.sample_site.port)
         say(
             f"示例信息源已启动：http://{svc.sample_site.host}:{svc.sample_site.port}/"
-            "（config/service.yaml 中 sample_site.enabled 可关闭）"
+            f"（{service_yaml} 中 sample_site.enabled 可关闭）"
         )
     channels = build_channels(ctx.app)
     scheduler = build_scheduler(ctx, channels)
