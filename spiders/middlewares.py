@@ -1,4 +1,5 @@
-"""Downloader middlewares: a charset that lies is corrected; a redirect loop is an error."""
+"""Downloader middlewares: a charset that lies is corrected; a redirect loop is an error; an
+unreachable robots.txt is no robots.txt."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from urllib.parse import urljoin
 
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
+from scrapy.utils.httpobj import urlparse_cached
 
 from spiders.charset import best_encoding, declared_encodings
 
@@ -52,3 +54,19 @@ class RedirectLoopMiddleware:
         if target in visited:
             raise RedirectLoop(f"重定向循环：{' → '.join([*visited, target])}")
         return response
+
+
+class RobotsTxtUnreachableMiddleware:
+    """A robots.txt that could not be fetched (connection refused, timeout, DNS) ends as
+    IgnoreRequest, after its retries. Scrapy's RobotsTxtMiddleware treats both alike (the
+    site is crawled as if it had no robots.txt) but logs any other error with a traceback,
+    once per site; the page requests that follow fail the same way and the spider reports
+    them, one line per source, so the traceback told a user nothing more."""
+
+    def process_exception(self, request: Any, exception: Exception) -> None:
+        if isinstance(exception, IgnoreRequest) or not request.meta.get("dont_obey_robotstxt"):
+            return
+        if urlparse_cached(request).path != "/robots.txt":
+            return
+        log.debug("%s unreachable, crawled as if it had none: %s", request.url, exception)
+        raise IgnoreRequest(f"robots.txt unreachable: {exception}") from exception

@@ -46,10 +46,15 @@ COOKIES_ENABLED = True
 # Retries back off: Scrapy retries at once, so the delay between tries comes from
 # AutoThrottle, which widens it while a site answers slowly or with errors.
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# The request that fails after its retries goes to the spider's errback, which reports it
+# in Chinese with the source's other errors; Scrapy's own ERROR line would say it twice.
+RETRY_GIVE_UP_LOG_LEVEL = "DEBUG"
 # 120: after decompression (590) on the way back, so it sees the real bytes.
 # 650: before RedirectMiddleware (600) sees the response, to catch a loop it would follow.
+# 540: exceptions go the other way, so below RetryMiddleware (550): after robots.txt's retries.
 DOWNLOADER_MIDDLEWARES = {
     "spiders.middlewares.CharsetFixMiddleware": 120,
+    "spiders.middlewares.RobotsTxtUnreachableMiddleware": 540,
     "spiders.middlewares.RedirectLoopMiddleware": 650,
 }
 

@@ -73,3 +73,28 @@ def test_extract_failures_are_one_sentence(site, tmp_path, target, message):
     done = setup.run("extract", site.url + target if target.startswith("/") else target)
     assert done.returncode == 2 and message in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("quiet", [False, True], ids=["crawl", "crawl --quiet"])
+def test_a_refused_connection_is_one_line_not_a_traceback(tmp_path, quiet: bool):
+    setup = prepare(tmp_path)  # nothing listens on the sample site's port
+    setup.ok("init")
+    url = f"{setup.sample_url}/feeds/gov.atom"
+
+    args = ["crawl", "yunchuan-gov-atom", "--no-analyse", *(["--quiet"] if quiet else [])]
+    done = setup.run(*args)
+
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr and "scrapy" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    reason = f"连接被拒绝（站点未运行或端口不对）（{url}）"
+    if quiet:  # the service's log line for the source
+        assert lines[0].endswith(
+            f"WARNING monitor.collection.crawl: 来源 yunchuan-gov-atom：{reason}"
+        )
+    else:
+        assert lines[0] == f"yunchuan-gov-atom：错误：{reason}"
+    health = json.loads(setup.ok("sources", "--json").stdout)
+    atom = next(h for h in health if h["name"] == "yunchuan-gov-atom")
+    assert atom["status"] == "异常" and atom["last_error"] == reason

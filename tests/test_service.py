@@ -98,3 +98,39 @@ def test_a_taken_port_is_a_clear_error_not_a_traceback(tmp_path, which: str) -> 
     # the config folder in use, not the checkout's config/
     assert f"127.0.0.1:{port}" in done.stderr
     assert f"请停止它，或修改 {setup.config / 'service.yaml'} 中的 {which}.port。" in done.stderr
+
+
+def test_a_source_that_refuses_connections_is_one_log_line_and_the_service_goes_on(
+    tmp_path,
+) -> None:
+    setup = prepare(tmp_path)
+    service = setup.config / "service.yaml"
+    service.write_text(
+        service.read_text(encoding="utf-8").replace(
+            "sample_site:\n  enabled: true", "sample_site:\n  enabled: false"
+        ),
+        encoding="utf-8",
+    )
+    setup.ok("init")
+    names = [s["name"] for s in json.loads(setup.ok("sources", "--json").stdout) if s["enabled"]]
+    log = tmp_path / "service.log"
+    proc = setup.start("run", log=log)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            output = log.read_text(encoding="utf-8")
+            if all(f"来源 {n}：" in output for n in names):
+                break
+            assert proc.poll() is None, output
+            time.sleep(1)
+        assert _health(setup.web_port) is not None  # still serving
+    finally:
+        output = _stop(setup, proc, signal.SIGINT, log)
+    for name in names:
+        lines = [line for line in output.splitlines() if f"来源 {name}：" in line]
+        assert len(lines) == 1, output
+        assert "连接被拒绝（站点未运行或端口不对）（http://127.0.0.1:" in lines[0]
+    assert "Gave up retrying" not in output and "robotstxt" not in output
+    assert "采集进程异常退出" not in output
+    health = json.loads(setup.ok("sources", "--json").stdout)
+    assert all("连接被拒绝" in h["last_error"] for h in health if h["name"] in names), health

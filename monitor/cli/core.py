@@ -108,11 +108,11 @@ def crawl(
             click.echo(line)
         elif s.stored:
             log.info("采集 %s", line)
-        for e in s.errors:
-            failed = True
-            if quiet:
-                log.warning("采集 %s 出错：%s", s.source, e)
-            else:
+        failed = failed or bool(s.errors)
+        if quiet and s.errors:  # the service's log: one line a source, as its health has it
+            log.warning("来源 %s：%s", s.source, "；".join(s.errors))
+        elif not quiet:
+            for e in s.errors:
                 click.echo(f"{s.source}：错误：{e}", err=True)
     if not no_analyse:
         _analyse(obj, quiet)

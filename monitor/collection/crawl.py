@@ -131,14 +131,16 @@ def crawl_child(
     try:
         code = proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
-        log.error("crawl of %s exceeded %ss and was stopped", name, timeout)
+        log.error("来源 %s：采集超过 %s 秒仍未结束，已停止", name, f"{timeout:g}")
         proc.kill()
         code = proc.wait()
     finally:
         with _lock:
             _children.discard(proc)
-    if code != 0 and not _stopping.is_set():
-        log.warning("crawl of %s exited with %s", name, code)
+    # 1: the source failed, which the child has logged itself (one line) and recorded in
+    # the source's health; anything else is the child failing, not the source.
+    if code not in (0, 1) and not _stopping.is_set():
+        log.warning("来源 %s：采集进程异常退出（退出码 %s）", name, code)
     return code
 
 

@@ -222,15 +222,18 @@ class SourceSpider(scrapy.Spider):
         )
         return True
 
+    # Errors are kept, not logged as warnings here: whoever runs the crawl reports each
+    # source's errors once (`yuqing crawl`, the service's log line per source, the source's
+    # health); a warning here as well said everything twice.
     def failed(self, failure: Failure) -> None:
         message = describe_failure(failure)
         self.errors.append(message)
-        self.logger.warning(message)
+        self.logger.debug(message)
 
     def problem(self, message: str) -> None:
         """A page that loaded but did not hold what the config says it would."""
         self.errors.append(message)
-        self.logger.warning(message)
+        self.logger.debug(message)
 
     def item(self, response: Response, **fields: Any) -> MentionItem:
         """A MentionItem with the provenance fields filled from `response`; the rest None."""

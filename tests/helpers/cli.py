@@ -16,6 +16,11 @@ class Setup:
     config: Path
     env: dict[str, str]
     web_port: int
+    sample_port: int = 0
+
+    @property
+    def sample_url(self) -> str:
+        return f"http://127.0.0.1:{self.sample_port}"
 
     def argv(self, *args: str) -> list[str]:
         return [sys.executable, "-m", "monitor", "--config", str(self.config), *args]
@@ -59,6 +64,7 @@ def prepare(
 ) -> Setup:
     """A config copy on free ports and a database (SQLite in tmp_path unless given)."""
     web_port = web_port or free_port()
-    config = copy_config(tmp_path, sample_port=sample_port or free_port(), web_port=web_port)
+    sample_port = sample_port or free_port()
+    config = copy_config(tmp_path, sample_port=sample_port, web_port=web_port)
     env = dict(os.environ) | {"DATABASE_URL": database_url or f"sqlite:///{tmp_path}/yuqing.db"}
-    return Setup(config, env, web_port)
+    return Setup(config, env, web_port, sample_port)
