@@ -110,3 +110,42 @@ def test_the_environment_variable_names_a_new_folder_as_well(tmp_path: Path) -> 
     done = _yuqing(tmp_path, "init", YUQING_CONFIG=str(tmp_path / "env-cfg"))
     assert done.returncode == 0, done.stdout + done.stderr
     assert _files(tmp_path / "env-cfg") == _files(CONFIG)
+
+
+def test_check_config_shows_where_the_files_of_a_config_folder_go(tmp_path: Path) -> None:
+    # relative paths are taken from the folder above the config folder: /etc/yuqing would
+    # put the database in /etc/var, and check-config says so before anything is written
+    etc = tmp_path / "etc"
+    assert _yuqing(tmp_path, "init", "--config", str(etc / "yuqing")).returncode == 0
+
+    done = _yuqing(tmp_path, "check-config", "--config", str(etc / "yuqing"))
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"文件位置（配置中的相对路径从 {etc} 算起）：" in done.stdout
+    assert f"  数据库：{etc / 'var' / 'yuqing.db'}\n" in done.stdout
+    assert (etc / "var" / "yuqing.db").is_file()  # where init put it
+    assert f"  报告目录：{etc / 'var' / 'reports'}\n" in done.stdout
+    assert f"  情感模型：{etc / 'var' / 'models' / 'sentiment-linear.json.gz'}\n" in done.stdout
+
+
+def test_check_config_shows_absolute_paths_and_a_database_url_as_they_are(
+    tmp_path: Path,
+) -> None:
+    assert _yuqing(tmp_path, "init", "--config", "cfg").returncode == 0
+    service = tmp_path / "cfg" / "service.yaml"
+    service.write_text(
+        service.read_text(encoding="utf-8").replace(
+            "output_dir: var/reports", f"output_dir: {tmp_path / 'out'}"
+        ),
+        encoding="utf-8",
+    )
+    url = "postgresql://yuqing:s3cret@db.example/yuqing"
+
+    done = _yuqing(tmp_path, "--config", "cfg", "check-config", DATABASE_URL=url)
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "  数据库：postgresql://yuqing:***@db.example/yuqing（来自环境变量 DATABASE_URL）\n" in (
+        done.stdout
+    )
+    assert "s3cret" not in done.stdout
+    assert f"  报告目录：{tmp_path / 'out'}\n" in done.stdout

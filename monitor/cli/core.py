@@ -31,11 +31,31 @@ def check_config(obj: Obj) -> None:
             "这是安装包自带的默认配置（升级时会被替换）：请用 yuqing init --config DIR "
             "写出一份自己的副本再修改。"
         )
+    for line in _where(obj):
+        click.echo(line)
     for note in obj.ctx.app.channels_off:
         click.echo(note)
     warning = obj.ctx.book.fallback_warning(utcnow())
     if warning:
         click.echo("注意：" + warning)
+
+
+def _where(obj: Obj) -> list[str]:
+    """Where the database, reports and trained model go, as absolute paths: relative paths
+    are taken from the folder above the config folder, which a user may not expect."""
+    app = obj.ctx.app
+    s = app.settings
+    db = s.service.database
+    if app.environ.get(db.url_env):
+        database = f"{obj.ctx.db.display_url}（来自环境变量 {db.url_env}）"
+    else:
+        database = str(app.path(db.sqlite_path))
+    return [
+        f"文件位置（配置中的相对路径从 {app.root} 算起）：",
+        f"  数据库：{database}",
+        f"  报告目录：{app.path(s.service.digest.output_dir)}",
+        f"  情感模型：{app.path(s.scoring.sentiment.trained_path)}",
+    ]
 
 
 @cli.command()
