@@ -22,9 +22,9 @@ from sqlalchemy import select  # noqa: E402
 
 from monitor.clock import utcnow  # noqa: E402
 from monitor.config import load_config  # noqa: E402
-from monitor.context import Context  # noqa: E402
 from monitor.ingest import Ingest  # noqa: E402
 from monitor.pipeline.analyse import analyse_pending  # noqa: E402
+from monitor.service.context import Context  # noqa: E402
 from monitor.storage.migrate import upgrade  # noqa: E402
 from monitor.storage.models import Mention  # noqa: E402
 

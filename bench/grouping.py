@@ -31,8 +31,8 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import create_engine, insert, select, text, update  # noqa: E402
 
 from monitor.config import load_config  # noqa: E402
-from monitor.context import Context  # noqa: E402
 from monitor.pipeline.analyse import analyse_pending  # noqa: E402
+from monitor.service.context import Context  # noqa: E402
 from monitor.storage import counts  # noqa: E402
 from monitor.storage.lookups import MentionTopic, topic_entries  # noqa: E402
 from monitor.storage.migrate import upgrade  # noqa: E402

@@ -27,8 +27,8 @@ import chinese_calendar  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
 from monitor import cases  # noqa: E402
+from monitor.cases.deadlines import DeadlineBook  # noqa: E402
 from monitor.config import load_config  # noqa: E402
-from monitor.deadlines import DeadlineBook  # noqa: E402
 from monitor.storage.db import Database  # noqa: E402
 from monitor.storage.migrate import upgrade  # noqa: E402
 from monitor.storage.models import Department, Event, User  # noqa: E402

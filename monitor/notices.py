@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from monitor.cases.deadlines import DeadlineBook
 from monitor.clock import beijing
 from monitor.collection.health import FAILING, SILENT, all_health
 from monitor.config.models import Settings
-from monitor.deadlines import DeadlineBook
 from monitor.notify.outbox import enqueue_notice
 from monitor.storage.db import Database
 

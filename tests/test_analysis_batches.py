@@ -20,9 +20,9 @@ from sqlalchemy import select, update
 
 from monitor.clock import utcnow
 from monitor.config import load_config
-from monitor.context import Context
 from monitor.ingest import Ingest
 from monitor.pipeline.analyse import analyse_pending
+from monitor.service.context import Context
 from monitor.storage import counts
 from monitor.storage.held import HeldCounts
 from monitor.storage.migrate import upgrade

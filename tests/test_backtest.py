@@ -11,10 +11,10 @@ from sqlalchemy import select
 
 from monitor.clock import utcnow
 from monitor.config import load_config
-from monitor.context import Context
 from monitor.ingest import Ingest
 from monitor.pipeline.analyse import analyse_pending
 from monitor.scoring.grade import one_line
+from monitor.service.context import Context
 from monitor.storage.db import Database
 from monitor.storage.models import Base, Event, Mention
 from tests.helpers.cli import prepare

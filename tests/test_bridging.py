@@ -10,10 +10,10 @@ from sqlalchemy import select
 from monitor.cases import transition
 from monitor.clock import utcnow
 from monitor.config import load_config
-from monitor.context import Context
 from monitor.ingest import Ingest
 from monitor.pipeline.analyse import analyse_pending
 from monitor.scoring.replay import replay
+from monitor.service.context import Context
 from monitor.storage.migrate import upgrade
 from monitor.storage.models import AuditLog, Event, Mention
 from tests.helpers.cli import prepare

@@ -7,10 +7,10 @@ from datetime import date, datetime
 
 import pytest
 
+from monitor.cases.deadlines import DeadlineBook
 from monitor.config import load_config
-from monitor.context import Context
-from monitor.deadlines import DeadlineBook
 from monitor.errors import ConfigError
+from monitor.service.context import Context
 from tests.helpers.configs import CONFIG, config_case
 from workflow.calendar import WorkCalendar
 from workflow.clocks import BEIJING as BJ

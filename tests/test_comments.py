@@ -13,7 +13,6 @@ import pytest
 from sqlalchemy import select
 
 from monitor.config import load_config
-from monitor.context import Context
 from monitor.ingest import Ingest
 from monitor.pipeline.analyse import analyse_pending
 from monitor.pipeline.comments import keep_comments
@@ -21,6 +20,7 @@ from monitor.pipeline.normalise import clean_text, normalise
 from monitor.scoring.comment_views import comment_views
 from monitor.scoring.comments import sum_comments
 from monitor.scoring.sentiment import load_model
+from monitor.service.context import Context
 from monitor.storage.comments import Comment
 from monitor.storage.db import Database
 from monitor.storage.migrate import upgrade

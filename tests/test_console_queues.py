@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from monitor.accounts.users import ROLES
-from monitor.deadlines import DeadlineBook
+from monitor.cases.deadlines import DeadlineBook
 from monitor.pipeline.analyse import analyse_pending
 from monitor.reports.daily import build_daily
 from monitor.reports.formats import render

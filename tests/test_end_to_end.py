@@ -16,12 +16,12 @@ from sqlalchemy import func, select
 
 from monitor.clock import beijing, utcnow
 from monitor.config import load_config
-from monitor.context import Context
 from monitor.notify.console import ConsoleChannel
 from monitor.notify.dispatcher import deliver_due
 from monitor.reports.daily import build_daily, digest_day_for
 from monitor.reports.store import make
 from monitor.samplesite import serve
+from monitor.service.context import Context
 from monitor.storage.models import Alert, Event, Mention
 from monitor.views import departments, event_summary, list_events
 from monitor.web.app import create_app

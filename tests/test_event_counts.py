@@ -18,12 +18,12 @@ from sqlalchemy import select
 from monitor.cases import SYSTEM
 from monitor.clock import utcnow
 from monitor.config import load_config
-from monitor.context import Context
 from monitor.ingest import Ingest
 from monitor.pipeline.analyse import analyse_pending
 from monitor.pipeline.group import recent_counts
 from monitor.scoring.events import merge, split
 from monitor.scoring.spikes import hourly_counts
+from monitor.service.context import Context
 from monitor.storage.counts import EventMinute, EventSource, TopicMinute, minute_of
 from monitor.storage.lookups import MentionTopic
 from monitor.storage.migrate import _alembic_config, upgrade

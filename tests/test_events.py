@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from monitor.config import load_config
-from monitor.context import Context
 from monitor.samplesite import serve
 from monitor.scoring.spikes import detect, hourly_counts
+from monitor.service.context import Context
 from monitor.storage.models import Event, Mention
 from tests.helpers.cli import prepare
 

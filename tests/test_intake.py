@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from monitor.accounts.users import ROLES, create_user
 from monitor.cases import sync_departments
+from monitor.cases.deadlines import DeadlineBook
 from monitor.config import load_config
-from monitor.deadlines import DeadlineBook
 from monitor.pipeline.analyse import analyse_pending
 from monitor.scoring.scorer import Scorer
 from monitor.storage.models import Alert, AuditLog, Evidence, Mention

@@ -13,10 +13,10 @@ from sqlalchemy import select
 from monitor.cases import SYSTEM
 from monitor.clock import utcnow
 from monitor.config import load_config
-from monitor.context import Context
 from monitor.ingest import Ingest
 from monitor.pipeline.analyse import analyse_pending
 from monitor.scoring.events import merge
+from monitor.service.context import Context
 from monitor.storage.lookups import EventTerm, MentionTopic
 from monitor.storage.migrate import _alembic_config, upgrade
 from monitor.storage.models import Event, Mention

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from monitor.cases.deadlines import DeadlineBook
 from monitor.config import load_config
-from monitor.deadlines import DeadlineBook
 from monitor.notices import notify_calendar_fallback, notify_source_health
 from monitor.notify.console import ConsoleChannel
 from monitor.notify.dispatcher import deliver_due

@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from monitor import cases
 from monitor.accounts.users import create_user
+from monitor.cases.deadlines import DeadlineBook
 from monitor.cases.reassign import reassign
 from monitor.config import load_config
-from monitor.deadlines import DeadlineBook
 from monitor.errors import Forbidden, InvalidTransition, NotFound
 from monitor.storage.models import AuditLog, Event, Mention, Source
 from monitor.storage.routing import RoutingCorrection

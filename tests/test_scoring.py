@@ -63,9 +63,9 @@ RUMOUR = "网传云川市博物馆下月起调整开放时间"
 def _events_shown(tmp_path: Path, tier_points: str | None) -> str:
     """What `yuqing events` shows for one provincial-paper item under these weights."""
     from monitor.clock import utcnow
-    from monitor.context import Context
     from monitor.ingest import Ingest
     from monitor.pipeline.analyse import analyse_pending
+    from monitor.service.context import Context
     from monitor.storage.migrate import upgrade
 
     setup = prepare(tmp_path)

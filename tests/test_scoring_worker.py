@@ -15,10 +15,10 @@ from sqlalchemy import func, select
 
 from monitor.clock import utcnow
 from monitor.config import load_config
-from monitor.context import Context
 from monitor.ingest import Ingest
 from monitor.pipeline.analyse import analyse_pending
 from monitor.scoring.worker import ScoringWorker
+from monitor.service.context import Context
 from monitor.storage.collection import Fingerprint
 from monitor.storage.lookups import MentionTopic
 from monitor.storage.migrate import upgrade

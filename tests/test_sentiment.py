@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from monitor.config.loader import load_config
-from monitor.context import Context
 from monitor.samplesite import serve
 from monitor.scoring.linear import SHIPPED_MODEL, LinearModel, lexicon_hits, normalise
 from monitor.scoring.sentiment import SnowNLPModel, load_model
+from monitor.service.context import Context
 from monitor.storage.models import Mention
 from tests.helpers.cli import prepare
 

@@ -15,8 +15,8 @@ from sqlalchemy import select
 from monitor.accounts.users import create_user
 from monitor.config import load_config
 from monitor.config.sources import WeiboComments, WeiboSource
-from monitor.context import Context
 from monitor.pipeline.normalise import clean_text
+from monitor.service.context import Context
 from monitor.storage.models import Mention
 from monitor.web import create_app
 from spiders.items import MentionItem

@@ -96,7 +96,7 @@ def test_the_installed_package_reads_its_own_copies(site: Path, tmp_path: Path) 
         site,
         tmp_path,
         "-c",
-        "import monitor.templating as t, monitor.samplesite as s, monitor.context as c; "
+        "import monitor.templating as t, monitor.samplesite as s, monitor.service.context as c; "
         "print(t.__file__, t.TEMPLATES, s.ROOT, c.DEFAULT_CONFIG, sep='\\n')",
     )
     assert done.returncode == 0, done.stderr

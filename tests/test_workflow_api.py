@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 
 from monitor import cases
 from monitor.accounts.users import ROLES, create_user
+from monitor.cases.deadlines import DeadlineBook
 from monitor.config import load_config
-from monitor.deadlines import DeadlineBook
 from monitor.storage.db import Database
 from monitor.storage.migrate import upgrade
 from monitor.storage.models import Event

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from monitor import cases
+from monitor.cases.deadlines import DeadlineBook
 from monitor.cases.view import case_view
 from monitor.config import load_config
-from monitor.deadlines import DeadlineBook
 from monitor.errors import Forbidden, InvalidTransition, YuqingError
 from monitor.storage.models import AuditLog, Department, Event, Transition, User
 from tests.helpers.configs import CONFIG

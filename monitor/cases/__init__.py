@@ -2,7 +2,7 @@
 
 core: open, route, clocks, transitions; judgment: 会商 and 研判; publishing: drafts, the
 three-level review, publication and actions; commitments: the ledger; view: a case as
-people read it (CLI and API).
+people read it (CLI and API); deadlines: the configured clocks and working-day calendar.
 """
 
 from monitor.cases.actors import SYSTEM, Actor

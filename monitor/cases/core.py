@@ -8,9 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from monitor.cases.actors import SYSTEM, Actor, actor_name, require_role
+from monitor.cases.deadlines import DeadlineBook
 from monitor.cases.route_record import routing_memory
 from monitor.config.models import Settings
-from monitor.deadlines import DeadlineBook
 from monitor.errors import Forbidden, InvalidTransition, NotFound
 from monitor.scoring.grade import CATEGORY_NAMES
 from monitor.storage.models import AuditLog, Deadline, Department, Event, Transition

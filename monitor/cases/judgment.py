@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from monitor.cases.actors import Actor, actor_name, require_role
 from monitor.cases.core import require_involved
-from monitor.deadlines import DeadlineBook
+from monitor.cases.deadlines import DeadlineBook
 from monitor.errors import Forbidden, InvalidTransition, NotFound, YuqingError
 from monitor.storage.models import AuditLog, Department, Event
 from monitor.storage.workflow import DisposalObligation, Judgment, Opinion

@@ -21,7 +21,7 @@ class Obj:
 
     @property
     def ctx(self):  # noqa: ANN201
-        from monitor.context import Context
+        from monitor.service.context import Context
 
         if self._ctx is None:
             self._ctx = Context.load(self.config)

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 from monitor.clock import utcnow
 from monitor.collection.crawlstate import load_memory, save_memory
-from monitor.context import Context
 from monitor.ingest import Ingest, record_run
 from monitor.scoring.worker import ScoringWorker
+from monitor.service.context import Context
 
 log = logging.getLogger(__name__)
 # Items stored per transaction: one commit per item costs more than the extraction.

@@ -11,11 +11,11 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from monitor.cases import SYSTEM, escalate_owner, open_case, refresh_clocks, return_to_judgment
+from monitor.cases.deadlines import DeadlineBook
 from monitor.clock import as_utc
 from monitor.config.loader import AppConfig
 from monitor.config.models import Settings
 from monitor.config.types import at_least, grade_rank
-from monitor.deadlines import DeadlineBook
 from monitor.intake import assign_named_department
 from monitor.notify import escalation
 from monitor.notify.outbox import enqueue

@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 
 from monitor.cases import Actor, open_case, return_to_judgment, transition
 from monitor.cases.actors import actor_name
+from monitor.cases.deadlines import DeadlineBook
 from monitor.clock import as_utc, beijing
 from monitor.config.models import Settings
 from monitor.config.types import grade_rank
-from monitor.deadlines import DeadlineBook
 from monitor.errors import InvalidTransition, NotFound
 from monitor.pipeline.group import TITLE_RANK, publisher
 from monitor.storage.models import Event, Mention

@@ -1,1 +1,2 @@
-"""The long-running service: `yuqing run` (run.py) and the scheduler's jobs (scheduler.py)."""
+"""The running program: `yuqing run` (run.py), the scheduler's jobs (scheduler.py) and the
+Context every command and the service build once at the edge (context.py)."""

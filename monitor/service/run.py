@@ -14,10 +14,10 @@ import uvicorn
 from monitor.cases import sync_departments
 from monitor.clock import utcnow
 from monitor.collection.crawl import stop_children
-from monitor.context import Context
 from monitor.errors import YuqingError
 from monitor.notify.channels import build_channels
 from monitor.pipeline.store import ensure_source
+from monitor.service.context import Context
 from monitor.service.scheduler import build_scheduler
 from monitor.storage.migrate import require_migrated
 

@@ -11,7 +11,6 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from monitor.clock import BEIJING, utcnow
 from monitor.collection.crawl import crawl_child
-from monitor.context import Context
 from monitor.emergency import run_emergency
 from monitor.evidence import drop_expired
 from monitor.notices import notify_calendar_fallback, notify_source_health
@@ -22,6 +21,7 @@ from monitor.overdue import check_overdue
 from monitor.pipeline.analyse import analyse_pending
 from monitor.reports import schedule as reports
 from monitor.reports.periods import previous_month
+from monitor.service.context import Context
 
 log = logging.getLogger(__name__)
 

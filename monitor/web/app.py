@@ -13,9 +13,9 @@ from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Resp
 from sqlalchemy import func, select
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from monitor.cases.deadlines import DeadlineBook
 from monitor.clock import utcnow
 from monitor.config.loader import AppConfig
-from monitor.deadlines import DeadlineBook
 from monitor.storage.db import Database
 from monitor.storage.models import Alert, Event, Mention
 from monitor.templating import TEMPLATES

@@ -9,8 +9,8 @@ from types import SimpleNamespace
 
 from monitor import cases
 from monitor.accounts.users import ROLES, create_user
+from monitor.cases.deadlines import DeadlineBook
 from monitor.config import load_config
-from monitor.deadlines import DeadlineBook
 from monitor.pipeline.store import evidence
 from monitor.storage.db import Database
 from monitor.storage.models import Event, Mention, Source

@@ -5,8 +5,8 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 
+from monitor.cases.deadlines import DeadlineBook
 from monitor.config.loader import AppConfig, load_config
-from monitor.deadlines import DeadlineBook
 from monitor.resources import folder
 from monitor.scoring.scorer import Scorer
 from monitor.storage.db import Database
