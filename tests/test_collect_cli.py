@@ -98,3 +98,48 @@ def test_a_refused_connection_is_one_line_not_a_traceback(tmp_path, quiet: bool)
     health = json.loads(setup.ok("sources", "--json").stdout)
     atom = next(h for h in health if h["name"] == "yunchuan-gov-atom")
     assert atom["status"] == "异常" and atom["last_error"] == reason
+
+
+def test_a_crawl_stopped_for_running_too_long_shows_in_health(tmp_path, monkeypatch):
+    """The service stops a crawl that outlives its time; the killed child records nothing,
+    so the service writes the reason into the source's health itself."""
+    import socket
+    import threading
+
+    from monitor.collection.crawl import crawl_child
+
+    hang = socket.socket()
+    hang.bind(("127.0.0.1", 0))
+    hang.listen()
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:  # connections are taken and never answered
+        hang.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(hang.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        setup = prepare(tmp_path, sample_port=hang.getsockname()[1])
+        setup.ok("init")
+        monkeypatch.setenv("DATABASE_URL", setup.env["DATABASE_URL"])
+
+        crawl_child(str(setup.config), "yunchuan-gov-atom", timeout=4)
+
+        health = json.loads(setup.ok("sources", "--json").stdout)
+        atom = next(h for h in health if h["name"] == "yunchuan-gov-atom")
+        assert atom["status"] == "异常"
+        assert atom["last_error"] == "采集超过 4 秒仍未结束，已停止"
+        untouched = next(h for h in health if h["name"] == "province-daily-rss")
+        assert untouched["last_error"] in (None, "")
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        for conn in held:
+            conn.close()
+        hang.close()

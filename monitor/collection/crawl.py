@@ -131,9 +131,12 @@ def crawl_child(
     try:
         code = proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
-        log.error("来源 %s：采集超过 %s 秒仍未结束，已停止", name, f"{timeout:g}")
+        why = f"采集超过 {timeout:g} 秒仍未结束，已停止"
+        log.error("来源 %s：%s", name, why)
         proc.kill()
         code = proc.wait()
+        # the killed child recorded nothing: its health says so, as a failed run would
+        record_timeout(config_dir, name, why)
     finally:
         with _lock:
             _children.discard(proc)
@@ -142,6 +145,17 @@ def crawl_child(
     if code not in (0, 1) and not _stopping.is_set():
         log.warning("来源 %s：采集进程异常退出（退出码 %s）", name, code)
     return code
+
+
+def record_timeout(config_dir: str, name: str, why: str) -> None:
+    """A crawl stopped for running too long, in the source's health (last_error, runs)."""
+    ctx = Context.load(config_dir)
+    try:
+        record_run(ctx.db, ctx.app, name, [why], utcnow())
+    except Exception as e:  # the database is down too: the log line above still says it
+        log.warning("来源 %s：未能记录采集超时：%s", name, type(e).__name__)
+    finally:
+        ctx.db.dispose()
 
 
 def stop_children(grace: float = 5) -> None:
