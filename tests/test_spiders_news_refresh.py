@@ -18,8 +18,8 @@ from sqlalchemy import select
 from monitor.config import load_config
 from monitor.config.sources import NewsSource
 from monitor.config.types import GRADES
-from monitor.context import Context
 from monitor.pipeline.normalise import clean_text
+from monitor.service.context import Context
 from monitor.storage.models import Event, Mention
 from spiders.kinds.news import NewsSpider
 from spiders.state import CrawlMemory
