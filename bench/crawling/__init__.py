@@ -1,0 +1,1 @@
+"""The parts of bench/crawl.py: the loopback site, the runs, the Weibo pair, the table."""
