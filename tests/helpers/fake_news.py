@@ -5,25 +5,27 @@ prepared config that reads it through `yuqing crawl`."""
 from __future__ import annotations
 
 import json
-import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import yaml
-
 from monitor.clock import BEIJING
-from tests.helpers.cli import Setup, prepare
-from tests.helpers.fake_http import FakeServer, Recorded, fake_http
+from tests.helpers.cli import Setup
+from tests.helpers.routed_site import (  # noqa: F401 - JSON, HTML, NOT_FOUND for the tests
+    HTML,
+    JSON,
+    NOT_FOUND,
+    Answer,
+    RoutedSite,
+    one_source_setup,
+    routed_site,
+    source_health,
+    stored_id,
+)
+from tests.helpers.routed_site import shown as show_stored
 
-JSON = {"Content-Type": "application/json; charset=utf-8"}
-HTML = {"Content-Type": "text/html; charset=utf-8"}
-NOT_FOUND = (404, HTML, b"<h1>404</h1>")
-Answer = tuple[int, dict[str, str], bytes]
 SOURCE = "news-test"
 # the comment API as the source's `comments:` names it ({id} from the article's URL)
 COMMENTS = {
@@ -72,19 +74,7 @@ def comment_page(comments: list[dict[str, Any]]) -> Answer:
     return 200, JSON, json.dumps(answer, ensure_ascii=False).encode()
 
 
-@dataclass
-class FakeNews:
-    """Answers by route: "list", "article DOC", "comments DOC PAGE"."""
-
-    server: FakeServer
-    routes: dict[str, Answer] = field(default_factory=dict)
-
-    @property
-    def url(self) -> str:
-        return self.server.url
-
-    def asked(self, route: str) -> int:
-        return sum(1 for r in self.server.requests if route_of(r.path) == route)
+FakeNews = RoutedSite  # routes: "list", "article DOC", "comments DOC PAGE"
 
 
 def route_of(path: str) -> str:
@@ -99,22 +89,13 @@ def route_of(path: str) -> str:
     return parts.path
 
 
-@contextmanager
-def fake_news(routes: dict[str, Answer]) -> Iterator[FakeNews]:
-    holder: dict[str, FakeNews] = {}
-
-    def answer(recorded: Recorded) -> tuple[int, dict[str, str], Any]:
-        return holder["site"].routes.get(route_of(recorded.path), NOT_FOUND)
-
-    with fake_http(responder=answer) as server:
-        site = holder["site"] = FakeNews(server, dict(routes))
-        yield site
+def fake_news(routes: dict[str, Answer]) -> AbstractContextManager[RoutedSite]:
+    return routed_site(routes, route_of)
 
 
-def news_setup(tmp_path: Path, site: FakeNews, **comments: Any) -> Setup:
+def news_setup(tmp_path: Path, site: RoutedSite, **comments: Any) -> Setup:
     """A config whose one source reads the fake portal and its comment API, and its
     database; `comments` over the API options above."""
-    setup = prepare(tmp_path)
     api = {**COMMENTS, "api": COMMENTS["api"].format(site=site.url)}
     source = {
         "name": SOURCE,
@@ -124,27 +105,17 @@ def news_setup(tmp_path: Path, site: FakeNews, **comments: Any) -> Setup:
         "url": f"{site.url}/news/index.html",
         "news": {"article_links": r"/news/\d+\.html$", "comments": {**api, **comments}},
     }
-    text = yaml.safe_dump({"sources": [source]}, allow_unicode=True)
-    (setup.config / "sources.yaml").write_text(text, encoding="utf-8")
-    setup.ok("init")
-    return setup
+    return one_source_setup(tmp_path, source)
 
 
 def mention_id(setup: Setup, doc: str) -> int:
-    path = setup.env["DATABASE_URL"].removeprefix("sqlite:///")
-    with sqlite3.connect(path) as db:
-        found = db.execute("select id from mentions where url like ?", (f"%/news/{doc}.html",))
-        row = found.fetchone()
-    assert row, f"article {doc} was not stored"
-    return int(row[0])
+    return stored_id(setup, f"%/news/{doc}.html")
 
 
 def shown(setup: Setup, doc: str) -> dict[str, Any]:
     """`yuqing mention show ID --json` of the stored article."""
-    done = setup.ok("mention", "show", str(mention_id(setup, doc)), "--json")
-    return json.loads(done.stdout)
+    return show_stored(setup, f"%/news/{doc}.html")
 
 
 def health(setup: Setup) -> dict[str, Any]:
-    rows = json.loads(setup.ok("sources", "--json").stdout)
-    return next(r for r in rows if r["name"] == SOURCE)
+    return source_health(setup, SOURCE)

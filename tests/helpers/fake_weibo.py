@@ -5,25 +5,27 @@ Weibo source in a prepared config that reads it through `yuqing crawl`."""
 from __future__ import annotations
 
 import json
-import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import yaml
-
-from tests.helpers.cli import Setup, prepare
-from tests.helpers.fake_http import FakeServer, Recorded, fake_http
+from tests.helpers.cli import Setup
+from tests.helpers.routed_site import (  # noqa: F401 - JSON, HTML, NOT_FOUND for the tests
+    HTML,
+    JSON,
+    NOT_FOUND,
+    Answer,
+    RoutedSite,
+    one_source_setup,
+    routed_site,
+    source_health,
+    stored_id,
+)
+from tests.helpers.routed_site import shown as show_stored
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "weibo"
 SEARCH = "/api/container/getIndex?containerid=100103type%3D1%26q%3D{keyword}&page_type=searchall"
-JSON = {"Content-Type": "application/json; charset=utf-8"}
-HTML = {"Content-Type": "text/html; charset=utf-8"}
-NOT_FOUND = (404, HTML, b"<h1>404</h1>")
-Answer = tuple[int, dict[str, str], bytes]
 
 # the posts of search-cards.json
 LONG = "5100000000000001"  # isLongText, 12 comments
@@ -47,20 +49,7 @@ def hotflow(comments: list[dict], max_id: int = 0) -> Answer:
     return 200, JSON, json.dumps(answer, ensure_ascii=False).encode()
 
 
-@dataclass
-class FakeWeibo:
-    """Answers by route: "search", "extend ID", "detail ID", "hotflow ID MAX_ID"."""
-
-    server: FakeServer
-    routes: dict[str, Answer] = field(default_factory=dict)
-
-    @property
-    def url(self) -> str:
-        return self.server.url
-
-    def asked(self, route: str) -> int:
-        """How many requests went to `route`."""
-        return sum(1 for r in self.server.requests if route_of(r.path) == route)
+FakeWeibo = RoutedSite  # routes: "search", "extend ID", "detail ID", "hotflow ID MAX_ID"
 
 
 def route_of(path: str) -> str:
@@ -78,21 +67,12 @@ def route_of(path: str) -> str:
     return parts.path
 
 
-@contextmanager
-def fake_weibo(routes: dict[str, Answer]) -> Iterator[FakeWeibo]:
-    holder: dict[str, FakeWeibo] = {}
-
-    def answer(recorded: Recorded) -> tuple[int, dict[str, str], Any]:
-        return holder["site"].routes.get(route_of(recorded.path), NOT_FOUND)
-
-    with fake_http(responder=answer) as server:
-        site = holder["site"] = FakeWeibo(server, dict(routes))
-        yield site
+def fake_weibo(routes: dict[str, Answer]) -> AbstractContextManager[RoutedSite]:
+    return routed_site(routes, route_of)
 
 
-def weibo_setup(tmp_path: Path, site: FakeWeibo, **options: Any) -> Setup:
+def weibo_setup(tmp_path: Path, site: RoutedSite, **options: Any) -> Setup:
     """A config whose one source searches the fake site for 云川, and its database."""
-    setup = prepare(tmp_path)
     source = {
         "name": "wb-test",
         "title": "微博测试",
@@ -102,27 +82,17 @@ def weibo_setup(tmp_path: Path, site: FakeWeibo, **options: Any) -> Setup:
         "keywords": ["云川"],
         **options,
     }
-    text = yaml.safe_dump({"sources": [source]}, allow_unicode=True)
-    (setup.config / "sources.yaml").write_text(text, encoding="utf-8")
-    setup.ok("init")
-    return setup
+    return one_source_setup(tmp_path, source)
 
 
 def mention_id(setup: Setup, post: str) -> int:
-    path = setup.env["DATABASE_URL"].removeprefix("sqlite:///")
-    with sqlite3.connect(path) as db:
-        row = db.execute("select id from mentions where url like ?", (f"%/detail/{post}",))
-        found = row.fetchone()
-    assert found, f"post {post} was not stored"
-    return int(found[0])
+    return stored_id(setup, f"%/detail/{post}")
 
 
 def shown(setup: Setup, post: str) -> dict[str, Any]:
     """`yuqing mention show ID --json` of the stored post."""
-    done = setup.ok("mention", "show", str(mention_id(setup, post)), "--json")
-    return json.loads(done.stdout)
+    return show_stored(setup, f"%/detail/{post}")
 
 
 def health(setup: Setup) -> dict[str, Any]:
-    rows = json.loads(setup.ok("sources", "--json").stdout)
-    return next(r for r in rows if r["name"] == "wb-test")
+    return source_health(setup, "wb-test")
