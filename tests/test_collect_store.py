@@ -177,6 +177,26 @@ def test_crawl_memory_skips_what_cannot_change(database):
     }
 
 
+def put_in_event(s, url: str, state: str, grade: str, source: str) -> None:  # noqa: ANN001
+    """An event of `state` and `grade` holding the mention stored at `url`."""
+    mention = s.scalars(select(Mention).where(Mention.url == url)).one()
+    event = Event(
+        title=url,
+        state=state,
+        grade=grade,
+        origin_kind=mention.kind,
+        first_source=source,
+        first_url=url,
+        discovered_at=NOW,
+        last_mention_at=NOW,
+        created_at=NOW,
+        updated_at=NOW,
+    )
+    s.add(event)
+    s.flush()
+    mention.event_id = event.id
+
+
 def test_weibo_memory_holds_the_stored_posts_and_their_open_events_grades(database):
     sink = Ingest(APP, database, now=lambda: NOW)
     urls = [f"https://m.weibo.cn/detail/50{i}" for i in range(3)]
@@ -184,21 +204,7 @@ def test_weibo_memory_holds_the_stored_posts_and_their_open_events_grades(databa
         sink(item(url, text, source="weibo-search", kind="weibo"))
     with database.session() as s:
         for url, state, grade in ((urls[0], "judged", "II"), (urls[1], "closed", "I")):
-            event = Event(
-                title=url,
-                state=state,
-                grade=grade,
-                origin_kind="weibo",
-                first_source="weibo-search",
-                first_url=url,
-                discovered_at=NOW,
-                last_mention_at=NOW,
-                created_at=NOW,
-                updated_at=NOW,
-            )
-            s.add(event)
-            s.flush()
-            s.scalars(select(Mention).where(Mention.url == url)).one().event_id = event.id
+            put_in_event(s, url, state, grade, "weibo-search")
     memory = load_memory(database, "weibo-search", "weibo")
     assert all(memory.is_stored(u) for u in urls) and not memory.done
     # the closed event's post and the post in no event have their comments left as they are
@@ -222,21 +228,7 @@ def test_news_memory_lists_the_open_events_articles_to_read_again(database):
             urls[5]: ("responding", "II"),
         }
         for url, (state, grade) in events.items():
-            event = Event(
-                title=url,
-                state=state,
-                grade=grade,
-                origin_kind="news",
-                first_source="yunchuan-news",
-                first_url=url,
-                discovered_at=NOW,
-                last_mention_at=NOW,
-                created_at=NOW,
-                updated_at=NOW,
-            )
-            s.add(event)
-            s.flush()
-            s.scalars(select(Mention).where(Mention.url == url)).one().event_id = event.id
+            put_in_event(s, url, state, grade, "yunchuan-news")
     memory = load_memory(database, "yunchuan-news", "news")
     assert all(memory.is_done(u) for u in urls)  # not fetched again from the list page
     # read again for their comments: the highest graded, then most comments, then newest
